@@ -1,0 +1,140 @@
+"""Shell entry point: ``xlat <command> key=value ...``.
+
+The shell is one front-end of the command registry. Parameters use the Fermitools
+names; a query parameter that was not given is prompted for (with its default) when
+stdin is a terminal, as the gt tools do; without a terminal a missing required
+parameter is a one-line error. Errors are one line on stderr and exit code 1;
+internal errors exit with 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from xlat import __version__
+from xlat.commands import load_builtin
+from xlat.commands.executor import Executor, Outcome
+from xlat.commands.help import command_help, overview
+from xlat.commands.parse import build, parse_arguments, resolve_command
+from xlat.commands.spec import REQUIRED, Command
+from xlat.errors import XlatError
+from xlat.render.text import render_result
+from xlat.session.state import Session
+
+EXIT_OK, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2
+
+
+def _stdin_is_tty() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def prompt_missing(
+    cls: type[Command], given: dict[str, Any], stdin: TextIO, stdout: TextIO
+) -> dict[str, Any]:
+    """Ask for every query parameter not given, showing its default (gt-tool style)."""
+    result = dict(given)
+    for spec in cls.specs():
+        if not (spec.query or spec.required) or spec.name in result:
+            continue
+        default = "" if spec.default is REQUIRED else spec.format_value(spec.default)
+        label = spec.help or spec.name
+        stdout.write(f"{label} [{default}] ")
+        stdout.flush()
+        answer = stdin.readline()
+        if answer == "":
+            raise XlatError(f"{cls.name}: no value for parameter '{spec.name}' (end of input)")
+        answer = answer.strip()
+        if answer:
+            result[spec.name] = spec.convert(answer, cls.name)
+        elif spec.default is not REQUIRED:
+            result[spec.name] = spec.default
+    return result
+
+
+def parse_argv(argv: Sequence[str], interactive: bool) -> Command:
+    """Turn shell arguments after the command name into a Command, prompting if allowed."""
+    cls = resolve_command(argv[0])
+    given = parse_arguments(cls, argv[1:])
+    mode = given.get("mode", "ql")
+    if interactive and mode != "h":
+        given = prompt_missing(cls, given, sys.stdin, sys.stdout)
+    return build(cls, given)
+
+
+def error_line(outcome: Outcome) -> str:
+    """The one line printed to stderr for a failed outcome."""
+    if outcome.command is None:
+        return f"xlat: {outcome.error}"
+    return f"xlat {outcome.command.name}: {outcome.error}"
+
+
+def _print_outcome(outcome: Outcome) -> int:
+    for message in outcome.warnings:
+        print(f"xlat {outcome.command.name if outcome.command else ''}: warning: {message}", file=sys.stderr)
+    if outcome.ok:
+        text = render_result(outcome.result)
+        if text:
+            print(text)
+        return EXIT_OK
+    print(error_line(outcome), file=sys.stderr)
+    return EXIT_INTERNAL if outcome.internal else EXIT_ERROR
+
+
+def _make_executor() -> Executor:
+    from xlat.render.progress import console_progress
+
+    return Executor(Session(), progress=console_progress())
+
+
+def run_shell_command(argv: Sequence[str]) -> int:
+    """Run one command given as shell arguments; return the exit code."""
+    try:
+        cmd = parse_argv(argv, interactive=_stdin_is_tty())
+    except XlatError as exc:
+        message = str(exc)
+        name = argv[0] if argv else ""
+        prefix = "xlat " if name and message.startswith(f"{name}:") else "xlat: "
+        print(f"{prefix}{message}", file=sys.stderr)
+        return EXIT_ERROR
+    return _print_outcome(_make_executor().run(cmd))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``xlat`` console script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=os.environ.get("XLAT_LOGLEVEL", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
+    load_builtin()
+    if not args:
+        return _start_repl()
+    first = args[0]
+    if first in ("-h", "--help"):
+        print(overview())
+        return EXIT_OK
+    if first in ("-V", "--version"):
+        print(f"xlat {__version__}")
+        return EXIT_OK
+    if len(args) >= 2 and args[1] in ("-h", "--help"):
+        try:
+            print(command_help(resolve_command(first)))
+        except XlatError as exc:
+            print(f"xlat: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        return EXIT_OK
+    return run_shell_command(args)
+
+
+def _start_repl() -> int:
+    """Open the interactive session (the REPL) or, without a terminal, show the help."""
+    try:
+        from xlat.repl.app import run_repl
+    except ImportError:
+        print(overview())
+        return EXIT_OK
+    return run_repl()

@@ -1,0 +1,7 @@
+"""Built-in commands, one module per topic. Importing this package registers them all.
+
+Command modules import only light modules at top level; the session step a command
+runs is imported inside ``run`` so that starting the REPL stays fast.
+"""
+
+from xlat.commands.builtin import session  # noqa: F401

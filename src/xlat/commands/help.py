@@ -1,0 +1,68 @@
+"""Help text generated from the command registry (also used for docs/commands.md)."""
+
+from __future__ import annotations
+
+from xlat.commands.spec import REGISTRY, REQUIRED, ArgSpec, Command, Kind, Registry
+
+TOPIC_TITLES = {
+    "pipeline": "Pipeline steps (Fermitools names and parameters)",
+    "data": "Data and products",
+    "model": "Source model",
+    "fit": "Fitting",
+    "show": "Inspection",
+    "plot": "Plots",
+    "session": "Session",
+}
+
+
+def _default_text(spec: ArgSpec) -> str:
+    if spec.default is REQUIRED:
+        return "(required)"
+    if spec.nargs:
+        return ""
+    return f"[{spec.format_value(spec.default)}]"
+
+
+def _type_text(spec: ArgSpec) -> str:
+    if spec.kind is Kind.CHOICE:
+        return "|".join(spec.choices)
+    return {Kind.STR: "string", Kind.FILE: "file", Kind.INT: "int", Kind.FLOAT: "real", Kind.BOOL: "yes|no"}[
+        spec.kind
+    ]
+
+
+def command_help(cls: type[Command]) -> str:
+    """Plain-text help for one command."""
+    doc = (cls.__doc__ or "").strip()
+    tool = f" (as {cls.tool})" if cls.tool else ""
+    lines = [f"{cls.name}{tool}: {doc.splitlines()[0] if doc else ''}"]
+    rest = "\n".join(doc.splitlines()[1:]).strip()
+    if rest:
+        lines += ["", rest]
+    usage = [cls.name]
+    for spec in cls.specs():
+        if spec.positional:
+            usage.append(f"{spec.name.upper()}{'...' if spec.nargs else ''}")
+    if any(not s.positional for s in cls.specs()):
+        usage.append("[key=value ...]")
+    lines += ["", "usage: " + " ".join(usage), "", "parameters:"]
+    for spec in cls.specs():
+        flag = "" if spec.query or spec.positional or spec.required else " (hidden)"
+        indef = ", INDEF allowed" if spec.indef else ""
+        lines.append(
+            f"  {spec.name:<14} {_type_text(spec):<12} {_default_text(spec):<16} {spec.help}{indef}{flag}"
+        )
+    return "\n".join(lines)
+
+
+def overview(registry: Registry = REGISTRY) -> str:
+    """Plain-text list of every command, grouped by topic."""
+    lines = ["xlat: Fermi-LAT binned likelihood analysis", "", "usage: xlat <command> key=value ...", ""]
+    for topic, classes in registry.by_topic().items():
+        lines.append(TOPIC_TITLES.get(topic, topic.capitalize()) + ":")
+        for cls in classes:
+            tool = f" [{cls.tool}]" if cls.tool else ""
+            lines.append(f"  {cls.name:<10} {cls.summary()}{tool}")
+        lines.append("")
+    lines.append("xlat <command> --help shows a command's parameters; xlat with no command opens the session.")
+    return "\n".join(lines)

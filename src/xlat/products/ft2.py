@@ -1,0 +1,90 @@
+"""FT2 spacecraft files: the pointing and livetime history (``SC_DATA`` rows, usually 30 s)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+
+from xlat.core.types import FloatArray
+from xlat.errors import FileFormatError
+from xlat.products.fitsio import expand_file_list, get_hdu, open_fits, require_columns
+
+POINTING_COLUMNS = ("START", "STOP", "LIVETIME", "RA_SCZ", "DEC_SCZ", "RA_SCX", "DEC_SCX", "RA_ZENITH", "DEC_ZENITH")
+
+
+@dataclass(frozen=True)
+class SpacecraftHistory:
+    """FT2 rows, sorted by START. ``columns`` holds every column read (numpy arrays, one value per row)."""
+
+    columns: dict[str, np.ndarray]
+    paths: tuple[Path, ...]
+
+    def __len__(self) -> int:
+        return int(self.columns["START"].size)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        try:
+            return self.columns[name.upper()]
+        except KeyError:
+            files = ", ".join(str(p) for p in self.paths)
+            raise FileFormatError(f"{files}: FT2 has no column '{name.upper()}'") from None
+
+    @property
+    def start(self) -> FloatArray:
+        return self.columns["START"]
+
+    @property
+    def stop(self) -> FloatArray:
+        return self.columns["STOP"]
+
+    def has(self, name: str) -> bool:
+        return name.upper() in self.columns
+
+
+def read_ft2(path: str | Path | Sequence[str | Path], columns: Iterable[str] | None = None) -> SpacecraftHistory:
+    """Read one FT2 file, an ``@list`` of them, or a sequence of paths (rows merged and sorted).
+
+    ``columns=None`` reads every scalar column; otherwise only the named ones (plus START, STOP).
+    """
+    if isinstance(path, (str, Path)):
+        paths = expand_file_list(path, "FT2")
+    else:
+        paths = [Path(p) for p in path]
+    wanted = None if columns is None else {"START", "STOP"} | {c.upper() for c in columns}
+    parts: list[dict[str, np.ndarray]] = []
+    for p in paths:
+        hdul = open_fits(p, "FT2 spacecraft file")
+        try:
+            hdu = get_hdu(hdul, "SC_DATA", p, "an FT2 spacecraft file")
+            names = wanted if wanted is not None else {n.upper() for n in hdu.columns.names}
+            require_columns(hdu, sorted(names), p, "an FT2 spacecraft file")
+            data = hdu.data
+            part = {}
+            for name in names:
+                arr = np.asarray(data[name])
+                if arr.ndim > 1 and name not in ("SC_POSITION", "SC_VELOCITY"):
+                    continue
+                part[name] = arr.astype(np.float64) if arr.dtype.kind == "f" else arr
+            parts.append(part)
+        finally:
+            hdul.close()
+    keys = set(parts[0])
+    for part in parts[1:]:
+        keys &= set(part)
+    merged = {k: np.concatenate([part[k] for part in parts]) for k in keys}
+    order = np.argsort(merged["START"], kind="stable")
+    if not np.all(order == np.arange(order.size)):
+        merged = {k: v[order] for k, v in merged.items()}
+    if np.any(merged["STOP"] < merged["START"]):
+        raise FileFormatError(f"{paths[0]}: FT2 has rows with STOP < START")
+    return SpacecraftHistory(merged, tuple(paths))
+
+
+def ft2_header(path: str | Path) -> fits.Header:
+    """The SC_DATA header of an FT2 file."""
+    with fits.open(path) as hdul:
+        return get_hdu(hdul, "SC_DATA", path, "an FT2 spacecraft file").header.copy()

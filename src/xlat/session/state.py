@@ -1,0 +1,33 @@
+"""The stateful analysis session.
+
+A :class:`Session` holds the data products made so far, the working folder, and the
+history of state-changing commands. Its verbs return result records and never print.
+Front-ends attach a Progress and a CancelToken for the duration of a command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from xlat.progress import NEVER_CANCEL, NO_PROGRESS, CancelToken, Progress
+
+
+class Session:
+    """Products, settings and history of one analysis."""
+
+    def __init__(self, workdir: str | Path | None = None) -> None:
+        self.workdir = Path(workdir) if workdir is not None else Path.cwd()
+        self.products: dict[str, Any] = {}
+        self.history: list[str] = []
+        self.progress: Progress = NO_PROGRESS
+        self.cancel: CancelToken = NEVER_CANCEL
+
+    def path(self, name: str | Path) -> Path:
+        """A user-given path, relative to the session's working folder."""
+        p = Path(name).expanduser()
+        return p if p.is_absolute() else self.workdir / p
+
+    def record(self, canonical_text: str) -> None:
+        """Append a successful state-changing command to the history."""
+        self.history.append(canonical_text)
