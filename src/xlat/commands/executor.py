@@ -13,6 +13,7 @@ import threading
 import time
 import traceback
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +47,9 @@ class Executor:
     session: Session
     progress: Progress = NO_PROGRESS
     cancel: CancelToken = field(default_factory=CancelToken)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    nested_listeners: list[Callable[[Outcome], None]] = field(default_factory=list)
+    _depth: int = field(default=0, repr=False)
 
     def run_line(self, line: str) -> Outcome | None:
         """Parse and run one line; ``None`` for a blank or comment line."""
@@ -68,14 +71,18 @@ class Executor:
     def run(self, cmd: Command) -> Outcome:
         text = format_command(cmd)
         with self._lock:
-            self.cancel.reset()
-            self.session.progress = self.progress
-            self.session.cancel = self.cancel
+            outer = self._depth == 0
+            self._depth += 1
+            if outer:
+                self.cancel.reset()
+                self.session.progress = self.progress
+                self.session.cancel = self.cancel
             start = time.perf_counter()
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", XlatWarning)
                 try:
-                    result = cmd.run(self.session)
+                    runner = getattr(cmd, "run_in_executor", None)
+                    result = runner(self) if runner is not None else cmd.run(self.session)
                     ok, error, internal = True, None, False
                 except XlatError as exc:
                     result, ok, error, internal = None, False, str(exc), False
@@ -86,15 +93,17 @@ class Executor:
                     result, ok, internal = None, False, True
                     error = f"internal error: {type(exc).__name__}: {exc}"
             elapsed = time.perf_counter() - start
-            self.session.progress = NO_PROGRESS
-            self.session.cancel = NEVER_CANCEL
+            self._depth -= 1
+            if outer:
+                self.session.progress = NO_PROGRESS
+                self.session.cancel = NEVER_CANCEL
             messages = tuple(str(w.message) for w in caught if issubclass(w.category, XlatWarning))
             for w in caught:
                 if not issubclass(w.category, XlatWarning):
                     warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
             if ok and cmd.mutates:
                 self.session.record(text)
-            return Outcome(
+            outcome = Outcome(
                 text=text,
                 command=cmd,
                 ok=ok,
@@ -104,3 +113,7 @@ class Executor:
                 elapsed_s=elapsed,
                 internal=internal,
             )
+            if not outer:
+                for listener in self.nested_listeners:
+                    listener(outcome)
+            return outcome

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from xlat.progress import NEVER_CANCEL, NO_PROGRESS, CancelToken, Progress
+from xlat.session.history import Journal
 
 
 class Session:
@@ -22,6 +23,8 @@ class Session:
         self.history: list[str] = []
         self.progress: Progress = NO_PROGRESS
         self.cancel: CancelToken = NEVER_CANCEL
+        self.journal: Journal | None = None
+        self._inputs: dict[str, None] = {}
 
     def path(self, name: str | Path) -> Path:
         """A user-given path, relative to the session's working folder."""
@@ -31,3 +34,27 @@ class Session:
     def record(self, canonical_text: str) -> None:
         """Append a successful state-changing command to the history."""
         self.history.append(canonical_text)
+        if self.journal is not None:
+            self.journal.append(canonical_text)
+
+    def note_input(self, path: str | Path) -> None:
+        """Remember an input file so that saved scripts record its digest."""
+        self._inputs[str(Path(path).resolve())] = None
+
+    def input_files(self) -> list[str]:
+        return list(self._inputs)
+
+    def source_names(self) -> list[str]:
+        """Names of the sources of the loaded model (empty without a model)."""
+        model = self.products.get("model")
+        return list(model.source_names()) if model is not None else []
+
+    def parameter_names(self) -> list[str]:
+        """Stable ``source:param`` names of the loaded model (empty without a model)."""
+        model = self.products.get("model")
+        return list(model.parameter_names()) if model is not None else []
+
+    def attach_journal(self, path: str | Path) -> Journal:
+        """Journal every later state-changing command to ``path`` (appending)."""
+        self.journal = Journal(Path(path))
+        return self.journal

@@ -1,0 +1,36 @@
+"""Session scripts (``*.xlat``): run them line by line through the executor, write them out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from xlat.commands.executor import Executor, Outcome
+from xlat.errors import InputError, ScriptError
+from xlat.session.history import read_script_lines
+
+
+def iter_script(executor: Executor, path: str | Path, keep_going: bool = False,
+                journal: bool = False, depth: int = 0) -> Iterator[tuple[int, Outcome]]:
+    """Run each command line of a script, yielding (line number, outcome).
+
+    Stops with :class:`ScriptError` at the first failing line unless ``keep_going``.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: script not found")
+    if depth > 20:
+        raise ScriptError(f"{p}: scripts nested more than 20 deep (a script runs itself?)")
+    for number, line in read_script_lines(p, journal=journal):
+        outcome = executor.run_line(line)
+        if outcome is None:
+            continue
+        yield number, outcome
+        if not outcome.ok and not keep_going:
+            raise ScriptError(f"{p}:{number}: {outcome.error}  [{line.strip()}]")
+
+
+def run_script(executor: Executor, path: str | Path, keep_going: bool = False,
+               journal: bool = False) -> list[Outcome]:
+    """Run a whole script; returns the outcomes (raises ScriptError at the first failure)."""
+    return [outcome for _, outcome in iter_script(executor, path, keep_going, journal)]
