@@ -285,8 +285,12 @@ def select_irfs(index: CaldbIndex, irf_name: str, evtype: int | None) -> IrfSele
         raise ResponseError(f"irfs={name} is not in {index.index_path}; installed IRFs: {', '.join(installed)}")
     if not _installed(index, name):
         installed = index.installed_names()
-        raise ResponseError(f"irfs={name} is indexed in {index.index_path} but its files are not installed; "
-                            f"installed IRFs: {', '.join(installed)}")
+        rows = np.flatnonzero(index.version == name)
+        missing = sorted({str(index.files[r]) for r in rows if not (index.root / str(index.files[r])).is_file()})
+        raise ResponseError(f"irfs={name} is indexed in {index.index_path} but its files are not installed "
+                            f"(missing {index.root / missing[0]}"
+                            f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}); "
+                            f"installed IRFs: {', '.join(installed) or 'none'}")
     types = index.event_types_of(name)
     valid = _valid_masks_text(types)
     if evtype is None:
