@@ -10,7 +10,7 @@ with a minimal private reader (primary WCS, EBOUNDS, DSS) until products/ccube.p
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from astropy.io import fits
@@ -30,7 +30,6 @@ from xlat.session.results import StepReport
 from xlat.session.steps.irfs import caldb_index, resolve_response
 
 if TYPE_CHECKING:
-    from xlat.commands.builtin.response import ExpCube
     from xlat.session.state import Session
 
 
@@ -54,7 +53,7 @@ def _read_cmap(path: Path) -> tuple[fits.Header, np.ndarray | None, bool]:
     return header, edges, healpix
 
 
-def _energies(cmd: ExpCube, session: Session, cmap_edges: np.ndarray | None) -> np.ndarray:
+def _energies(cmd: Any, session: Session, cmap_edges: np.ndarray | None) -> np.ndarray:
     if cmd.ebinalg == "FILE" and cmd.ebinfile.upper() != "NONE":
         path = session.path(cmd.ebinfile)
         with fits_file(path, "energy bin file") as hdul:
@@ -77,17 +76,17 @@ def _energies(cmd: ExpCube, session: Session, cmap_edges: np.ndarray | None) -> 
     return e
 
 
-def _user_energies(cmd: ExpCube) -> bool:
+def _user_energies(cmd: Any) -> bool:
     if cmd.ebinalg == "FILE":
         return cmd.ebinfile.upper() != "NONE"
     return None not in (cmd.emin, cmd.emax, cmd.enumbins)
 
 
-def _user_geom(cmd: ExpCube) -> bool:
+def _user_geom(cmd: Any) -> bool:
     return None not in (cmd.nxpix, cmd.nypix, cmd.binsz, cmd.xref, cmd.yref)
 
 
-def _dss(cmd: ExpCube, cmap_header: fits.Header | None, lc: LivetimeCube, resp_name: str, mask: int,
+def _dss(cmd: Any, cmap_header: fits.Header | None, lc: LivetimeCube, resp_name: str, mask: int,
          evclass_bit: int | None, pass_ver: str) -> DataSubspace:
     dss = DataSubspace.from_header(cmap_header if cmap_header is not None else lc.header)
     if cmd.irfs.strip().upper() != "CALDB":
@@ -98,7 +97,7 @@ def _dss(cmd: ExpCube, cmap_header: fits.Header | None, lc: LivetimeCube, resp_n
     return dss.with_entry(DssEntry("IRF_VERSION", "DIMENSIONLESS", resp_name))
 
 
-def run_expcube(session: Session, cmd: ExpCube) -> StepReport:
+def run_expcube(session: Session, cmd: Any) -> StepReport:
     infile = session.path(cmd.infile)
     outfile = session.path(cmd.outfile)
     if cmd.thmin >= cmd.thmax:
@@ -140,7 +139,7 @@ def run_expcube(session: Session, cmd: ExpCube) -> StepReport:
         f"range {float(cube.min()):.4g}-{float(cube.max()):.4g} cm^2 s"), outputs=(str(outfile),))
 
 
-def _wcs_geom(cmd: ExpCube, cmap_header: fits.Header | None, user_energies: bool) -> SkyGeom:
+def _wcs_geom(cmd: Any, cmap_header: fits.Header | None, user_energies: bool) -> SkyGeom:
     if _user_geom(cmd):
         if cmd.binsz is None or cmd.binsz <= 0:
             raise ParameterError(f"expcube: binsz must be positive; got {cmd.binsz}")
@@ -157,7 +156,7 @@ def _wcs_geom(cmd: ExpCube, cmap_header: fits.Header | None, user_energies: bool
                                axisrot=g.axisrot)
 
 
-def _healpix_geom(cmd: ExpCube, cmap_header: fits.Header | None) -> HealpixGeom:
+def _healpix_geom(cmd: Any, cmap_header: fits.Header | None) -> HealpixGeom:
     if cmap_header is not None and cmd.cmap.lower() != "hpx":
         nside = int(cmap_header.get("NSIDE", 0))
         if nside <= 0:

@@ -6,7 +6,7 @@ single precision as the tool computes them [Likelihood:src/meanPsf/meanPsf.cxx].
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,7 +20,6 @@ from xlat.session.results import StepReport, Table
 from xlat.session.steps.irfs import caldb_index, resolve_response
 
 if TYPE_CHECKING:
-    from xlat.commands.builtin.response import MeanPsfCommand
     from xlat.session.state import Session
 
 
@@ -39,7 +38,7 @@ def psf_thetas(thetamax: float, n: int) -> np.ndarray:
     return ratio.astype(np.float64) * thetamax
 
 
-def run_psf(session: Session, cmd: MeanPsfCommand) -> StepReport:
+def run_psf(session: Session, cmd: Any) -> StepReport:
     if cmd.expcube.strip().lower() == "none":
         raise ParameterError("psf: expcube=none; give a livetime cube file")
     if cmd.irfs.strip().upper() == "CALDB":
