@@ -138,3 +138,21 @@ def test_radial_profile_file(tmp_path):
     path.write_text("0 5\n0.5 2\n0.2 0\n")
     with pytest.raises(FileFormatError, match="offsets must be increasing"):
         read_radial_profile(path)
+
+
+def test_diffuse_flux_uses_the_template_integral(cutout_path):
+    # Source::computeEnergyIntegral for a diffuse source: TrapQuad of F(E) x angular integral (reference §10.4)
+    from xlat.core.parameters import Parameter
+    from xlat.core.spatial import MapCubeFunction
+    from xlat.core.spectra import PowerLaw, trapquad_flux, trapquad_nodes
+    from xlat.core.spectra.integrate import trapquad_weights
+
+    template = read_sky_template(cutout_path)
+    spatial = MapCubeFunction([Parameter("Normalization", 1.0, 1.0, 0.001, 1000.0)], file=str(cutout_path))
+    spatial.template = template
+    spectrum = PowerLaw([Parameter("Prefactor", 1.0, 1.0, 0, 10, True), Parameter("Index", 0.0, 1.0, -1, 1, True),
+                         Parameter("Scale", 100.0, 1.0, 20, 1e6)])
+    got = trapquad_flux(spectrum, 100.0, 1e5, angular_integral=spatial.angular_integral)
+    e = trapquad_nodes(100.0, 1e5, 100)
+    expected = float(np.dot(template.integral(e), trapquad_weights(e)))
+    assert got == pytest.approx(expected, rel=1e-14)
