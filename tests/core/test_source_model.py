@@ -124,3 +124,15 @@ def test_copy_is_deep():
     clone.set_value("s1:Prefactor", 5.0)
     assert model.parameter("s1:Prefactor").value == 1.0
     assert math.isclose(clone.parameter("s1:Prefactor").value, 5.0)
+
+
+def test_snapshot_restores_values_bounds_flags_and_errors():
+    model = SourceModel([point("s1"), point("s2", LogParabola())])
+    saved = model.snapshot()
+    model.set_value("s1:Prefactor", 4.0)
+    model.set_free("s2:Eb", False)  # LogParabola.cxx declares Eb free
+    model.parameter("s2:alpha").error = 0.3
+    model.parameter("s2:alpha").set_bounds(-1.0, 1.0)
+    model.restore(saved)
+    assert model.parameter("s1:Prefactor").value == 1.0 and model.parameter("s2:Eb").free
+    assert model.parameter("s2:alpha").error is None and model.parameter("s2:alpha").limits() == (None, None)

@@ -294,3 +294,29 @@ def test_gtlike_written_files_are_reproduced_byte_for_byte(folder, name):
     path = require_shared(folder, name)
     model = read_source_model(path, require_files=False)
     assert source_model_to_xml(model) == Path(path).read_text()
+
+
+def test_composite_spectra_and_scaling_file_round_trip(tmp_path):
+    iso = require_shared("isotropic", "iso_P8R3_SOURCE_V2_v1.txt")
+    scaled = ISO.format(file=str(iso)).replace('type="FileFunction"', 'type="ScaleFactor::FileFunction"').replace(
+        '</spectrum>', '<parameter name="ScaleFactor" value="0.5" scale="1" min="0" max="1" free="1"/></spectrum>')
+    ebl = POINT.format(name="blazar", spectrum="EblAtten::PowerLaw2", params="""\
+    <parameter name="Integral" value="1" scale="1e-8" min="0" max="100" free="1"/>
+    <parameter name="Index" value="-2" scale="1" min="-5" max="0" free="1"/>
+    <parameter name="LowerLimit" value="100" scale="1" min="10" max="1e6" free="0"/>
+    <parameter name="UpperLimit" value="1e5" scale="1" min="10" max="1e6" free="0"/>
+    <parameter name="tau_norm" value="1" scale="1" min="0" max="2" free="0"/>
+    <parameter name="redshift" value="0.536" scale="1" min="0" max="5" free="0"/>
+    <parameter name="ebl_model" value="4" scale="1" min="0" max="20" free="0"/>""").replace(
+        '<spectrum type="EblAtten::PowerLaw2">', f'<spectrum type="EblAtten::PowerLaw2" scaling_file="{iso}">')
+    model = read_source_model(write_xml(tmp_path, library(scaled, ebl)))
+    spectrum = model["iso"].spectrum
+    assert spectrum.xml_type == "ScaleFactor::FileFunction" and spectrum.file == str(iso)
+    rows = np.loadtxt(iso)
+    assert spectrum.value(rows[3:4, 0])[0] == pytest.approx(0.5 * rows[3, 1], rel=1e-13)
+    assert model["blazar"].spectrum.scaling_file == str(iso)
+    with pytest.raises(ModelError, match="EBL optical-depth tables"):
+        model["blazar"].spectrum.value(np.array([1000.0]))
+    again = parse_source_model(source_model_to_xml(model))
+    assert_same_model(model, again)
+    assert again["blazar"].spectrum.scaling_file == str(iso)

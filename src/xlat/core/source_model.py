@@ -235,6 +235,23 @@ class SourceModel:
     def set_free_values(self, values: Any) -> None:
         self.free_layout().set_values(values)
 
+    def snapshot(self) -> ModelSnapshot:
+        """The state of every spectral parameter (value, bounds, free, error), to restore after a failed fit."""
+        params = tuple(p for source in self for p in source.spectrum.params)
+        return ModelSnapshot(params, tuple((p.value, p.min, p.max, p.free, p.error) for p in params))
+
+    def restore(self, snapshot: ModelSnapshot) -> None:
+        for param, (value, lo, hi, free, error) in zip(snapshot.parameters, snapshot.states, strict=True):
+            param.value, param.min, param.max, param.free, param.error = value, lo, hi, free, error
+
+
+@dataclass(frozen=True)
+class ModelSnapshot:
+    """Saved parameter states of a SourceModel (see :meth:`SourceModel.snapshot`)."""
+
+    parameters: tuple[Parameter, ...]
+    states: tuple[tuple[float, float, float, bool, float | None], ...]
+
 
 @dataclass(frozen=True)
 class FreeLayout:
