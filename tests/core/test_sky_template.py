@@ -186,6 +186,10 @@ def test_radial_gaussian_and_disk_are_normalised_to_one():
     disk = RadialDisk([Parameter("RA", 0.0), Parameter("DEC", 90.0), Parameter("Radius", 1.0, 1.0, 0, 180)])
     assert disk.value(0.0, 89.5) == pytest.approx((180 / math.pi) ** 2 / math.pi, rel=1e-14)
     assert disk.value(0.0, 88.9) == 0.0
+    from xlat.core import sky
+
+    l, b = sky.equatorial_to_galactic(0.0, 89.5)
+    assert disk.value(l, b, frame="GAL") == pytest.approx(disk.value(0.0, 89.5), rel=1e-14)
     assert _sphere_integral(disk, 1.2) == pytest.approx(1.0, rel=1e-3)
     np.testing.assert_array_equal(disk.angular_integral([100.0, 1000.0]), [1.0, 1.0])
 

@@ -75,8 +75,11 @@ class SpatialModel:
         """The XML flag, true only for the exact text "true" (SourceFactory.cxx)."""
         return self.attrs.get("map_based_integral", "") == "true"
 
-    def value(self, ra_deg: Any, dec_deg: Any, energies_mev: Any = None) -> FloatArray:
-        """Intensity per unit spectrum (sr^-1) at equatorial directions (deg)."""
+    def value(self, ra_deg: Any, dec_deg: Any, energies_mev: Any = None, frame: str = "CEL") -> FloatArray:
+        """Intensity per unit spectrum (sr^-1) at directions (deg; ``frame`` 'CEL' or 'GAL').
+
+        With ``energies_mev`` the result is (n_energies,) + directions shape, else directions shape.
+        """
         raise ModelError(f"{self.label}: {self.type_name} has no intensity to evaluate")
 
     def angular_integral(self, energies_mev: Any) -> FloatArray:
@@ -124,7 +127,7 @@ class ConstantValue(SpatialModel):
     type_name = "ConstantValue"
     specs = (ParamSpec("Value", 1.0),)
 
-    def value(self, ra_deg, dec_deg, energies_mev=None):
+    def value(self, ra_deg, dec_deg, energies_mev=None, frame="CEL"):
         ra = np.asarray(ra_deg, dtype=np.float64)
         shape = ra.shape if energies_mev is None else np.shape(energies_mev) + ra.shape
         return np.full(shape, self.params[0].true_value)
@@ -162,9 +165,9 @@ class MapCubeFunction(_MapModel):
     specs = (ParamSpec("Normalization", 1.0, free=False),)
     energy_dependent = True
 
-    def value(self, ra_deg, dec_deg, energies_mev=None):
+    def value(self, ra_deg, dec_deg, energies_mev=None, frame="CEL"):
         template = self.require_template()
-        return self.params[0].true_value * template.values(ra_deg, dec_deg, energies_mev)
+        return self.params[0].true_value * template.values(ra_deg, dec_deg, energies_mev, frame)
 
 
 class SpatialMap(_MapModel):
@@ -173,9 +176,9 @@ class SpatialMap(_MapModel):
     type_name = "SpatialMap"
     specs = (ParamSpec("Prefactor", 1.0, free=False, always_fixed=True),)
 
-    def value(self, ra_deg, dec_deg, energies_mev=None):
+    def value(self, ra_deg, dec_deg, energies_mev=None, frame="CEL"):
         template = self.require_template()
-        image = self.params[0].true_value * template.values(ra_deg, dec_deg, None)
+        image = self.params[0].true_value * template.values(ra_deg, dec_deg, None, frame)
         if energies_mev is None:
             return image
         return np.broadcast_to(image, np.shape(energies_mev) + image.shape).copy()
@@ -190,12 +193,14 @@ class _RadialModel(SpatialModel):
     def center(self) -> tuple[float, float]:
         return self.params[0].value, self.params[1].value
 
-    def offsets(self, ra_deg: Any, dec_deg: Any) -> FloatArray:
+    def offsets(self, ra_deg: Any, dec_deg: Any, frame: str = "CEL") -> FloatArray:
+        """Angular distance (deg) of directions from the centre (RA, DEC)."""
+        ra, dec = sky.from_frame(np.asarray(ra_deg, dtype=np.float64), np.asarray(dec_deg, dtype=np.float64), frame)
         ra0, dec0 = self.center
-        return sky.angular_separation(ra0, dec0, ra_deg, dec_deg)
+        return sky.angular_separation(ra0, dec0, ra, dec)
 
-    def value(self, ra_deg, dec_deg, energies_mev=None):
-        image = self.profile(self.offsets(ra_deg, dec_deg))
+    def value(self, ra_deg, dec_deg, energies_mev=None, frame="CEL"):
+        image = self.profile(self.offsets(ra_deg, dec_deg, frame))
         if energies_mev is None:
             return image
         return np.broadcast_to(image, np.shape(energies_mev) + image.shape).copy()
