@@ -33,7 +33,8 @@ def main() -> None:
     data = shared_data()
     tutorial = data / "xtsrcmaps-3c279" / "3C279_input_model.xml"
     catalog_path = data / "catalogs" / "gll_psc_v18.fit.gz"
-    out = Path(tempfile.mkdtemp()) / "model.xml"
+    scratch = tempfile.TemporaryDirectory()
+    out = Path(scratch.name) / "model.xml"
 
     def read_write():
         write_source_model(read_source_model(tutorial, require_files=False), out)
@@ -92,6 +93,7 @@ def main() -> None:
 
     wall, cpu = timed(fluxes, repeat=20)
     report("models_flux_and_gradient_plec4_wall", wall * 1e3, "ms")
+    scratch.cleanup()
 
 
 if __name__ == "__main__":
