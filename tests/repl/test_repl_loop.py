@@ -323,3 +323,28 @@ def test_internal_errors_are_one_line_and_chatter_4_shows_the_traceback(factory)
     first, second = out.split("chatter set to 4")
     assert "error: internal error: RuntimeError: oops" in first and "Traceback" not in first
     assert "Traceback" in second and "error: internal error: RuntimeError: oops" in second
+
+
+def test_progress_bars_of_a_long_step_do_not_disturb_the_output(tmp_path: Path) -> None:
+    from xlat.render.progress import RichProgress
+
+    @command("_steps", topic="test")
+    @dataclass(frozen=True)
+    class Steps(Command):
+        """Report progress (test)."""
+
+        def run(self, session: Session) -> str:
+            with session.progress.task("binning", total=5) as task:
+                for _ in range(5):
+                    session.cancel.check()
+                    task.advance()
+            return "binned"
+
+    def make(console: Console, pipe) -> Repl:  # type: ignore[no-untyped-def]
+        return Repl(ModelSession(tmp_path), console, input=pipe, output=DummyOutput(), progress=RichProgress(console))
+
+    try:
+        _, out, _ = drive(make, ["_steps\r", "_steps\r", "quit\r"])
+    finally:
+        REGISTRY.commands.pop("_steps")
+    assert out.count("binned") == 2 and "error" not in out
