@@ -66,3 +66,20 @@ def overview(registry: Registry = REGISTRY) -> str:
         lines.append("")
     lines.append("xlat <command> --help shows a command's parameters; xlat with no command opens the session.")
     return "\n".join(lines)
+
+
+def find_topic(name: str, registry: Registry = REGISTRY) -> str | None:
+    """The topic called ``name`` (case-insensitive), if any command has it."""
+    low = name.lower()
+    return next((t for t in registry.by_topic() if t.lower() == low), None)
+
+
+def topic_help(topic: str, registry: Registry = REGISTRY) -> str:
+    """Plain-text list of the commands of one topic."""
+    classes = registry.by_topic().get(topic, [])
+    lines = [TOPIC_TITLES.get(topic, topic.capitalize()) + ":"]
+    for cls in classes:
+        tool = f" [{cls.tool}]" if cls.tool else ""
+        lines.append(f"  {cls.name:<10} {cls.summary()}{tool}")
+    lines += ["", "help <command> shows a command's parameters."]
+    return "\n".join(lines)
