@@ -25,3 +25,18 @@ class StepReport:
     lines: tuple[str, ...] = ()
     tables: tuple[Table, ...] = ()
     outputs: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class VcutReport:
+    """The data selections of one HDU, in file order, as gtvcut lists them.
+
+    ``entries`` are (DSTYP, DSUNI, DSVAL, DSREF) tuples formatted as the tools print them;
+    ``gtis`` holds the (START, STOP) pairs in MET s of the ``TIME TABLE`` entries.
+    """
+
+    infile: str
+    table: str
+    entries: tuple[tuple[str, str, str, str], ...]
+    gtis: tuple[tuple[float, float], ...] = ()
+    suppress_gtis: bool = True
