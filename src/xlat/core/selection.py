@@ -428,6 +428,25 @@ def _parse_circle(dstype: str, unit: str, value: str) -> ConeCut:
     raise InputError(f"DSS cone type {dstype!r} is not POS(RA,DEC) or POS(GLON,GLAT)")
 
 
+def merge_file_cuts(per_file: Sequence[CutList]) -> CutList:
+    """Cuts::mergeGtis for several files: the first file's non-GTI cuts, then one GTI cut (union).
+
+    Raises ValueError naming the first file (1-based) whose non-GTI cuts differ from the first's.
+    """
+    first = per_file[0]
+    for k, cuts in enumerate(per_file[1:], start=2):
+        if not first.matches_without_gtis(cuts):
+            raise ValueError(f"the selections (DSS keywords) of file {k} differ from those of file 1")
+    merged = first.without_gtis()
+    gtis = [c.gti for cuts in per_file for c in cuts.gti_cuts()]
+    if not gtis:
+        return merged
+    union = gtis[0]
+    for g in gtis[1:]:
+        union = union.union(g)
+    return CutList(merged.cuts + (GtiCut(union),)) if len(union) else merged
+
+
 def cut_from_dss(entry: DssTuple, gti: Callable[[], Gti], columns: set[str] | None = None,
                  skip_time_ranges: bool = False) -> Cut | None:
     """The cut one DSS entry describes (Cuts constructor rules); None for a skipped time range.

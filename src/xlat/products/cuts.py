@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xlat.core.gti import Gti
-from xlat.core.selection import BitMaskValidity, CutList, GtiCut, cuts_from_dss
+from xlat.core.selection import BitMaskValidity, CutList, cuts_from_dss, merge_file_cuts
 from xlat.errors import FileFormatError, InputError
 from xlat.products.dss import DataSubspace, DssEntry
 from xlat.products.ft1 import EventList
@@ -45,19 +45,13 @@ def event_cuts(events: EventList, check_columns: bool = True, skip_time_ranges: 
         header_cuts(DataSubspace.from_header(h), gti, str(p), columns, skip_time_ranges)
         for p, h, gti in zip(events.paths, events.file_headers, events.file_gtis, strict=True)
     ]
-    first = per_file[0]
-    for p, cuts in zip(events.paths[1:], per_file[1:], strict=True):
-        if not first.matches_without_gtis(cuts):
-            raise FileFormatError(f"{p}: DSS keywords do not match those of {events.paths[0]}; cannot merge")
-    merged = first.without_gtis()
-    gtis = [c.gti for cuts in per_file for c in cuts.gti_cuts()]
-    if gtis:
-        union = gtis[0]
-        for g in gtis[1:]:
-            union = union.union(g)
-        if len(union):
-            merged = CutList(merged.cuts + (GtiCut(union),))
-    return merged
+    try:
+        return merge_file_cuts(per_file)
+    except ValueError:
+        first = per_file[0]
+        bad = next(k for k, cuts in enumerate(per_file) if not first.matches_without_gtis(cuts))
+        raise FileFormatError(
+            f"{events.paths[bad]}: DSS keywords do not match those of {events.paths[0]}; cannot merge") from None
 
 
 def _read_mask_table(path: Path) -> dict[int, int]:

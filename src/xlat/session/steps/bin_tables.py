@@ -63,7 +63,7 @@ _SPECTRUM_COMMON: list[Card] = [
     ("ANCRFILE", "NONE", "Name of ancillary response file (if any)"), ("SYS_ERR", 0.0, "Fractional systematic error"),
     ("QUALITY", 0, "Data quality flag"), ("GROUPING", 0, "Data grouping flag"), ("AREASCAL", 1.0, "Area scaling factor"),
     ("BACKSCAL", 1.0, "Scaling factor to be applied to Bkgdfile"),
-    ("CHANTYPE", "PI", "Whether channels used in the file have been corrected in any way"),
+    ("CHANTYPE", "PI", "Whether channels have been corrected"),
     ("FILTER", "NONE", "Instrument filter in use (if any)"), ("OBJECT", "", "Observed object"),
     ("EQUINOX", 2000.0, "Equinox of RA & DEC specifications"), ("RADECSYS", None, "Coordinate frame used for EQUINOX"),
     *_OBS, ("NDSKEYS", 0, "Number of data subspace keywords in header"),
