@@ -40,5 +40,8 @@ def gti_rows(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def dss_cards(header: fits.Header) -> list[tuple[str, str]]:
     """(keyword, value) of the DSS cards in header order."""
-    return [(c.keyword, str(c.value)) for c in header.cards if c.keyword.startswith(("DSTYP", "DSUNI", "DSVAL",
-                                                                                        "DSREF", "NDSKEYS"))]
+    return [
+        (c.keyword, str(c.value))
+        for c in header.cards
+        if c.keyword.startswith(("DSTYP", "DSUNI", "DSVAL", "DSREF", "NDSKEYS"))
+    ]

@@ -26,7 +26,11 @@ def test_select_parameters_follow_gtselect_par() -> None:
     """dataSubselector pfiles/gtselect.par: names, defaults and modes (a = query, h = hidden)."""
     names = [s.name for s in Select.specs()]
     assert names[:8] == ["infile", "outfile", "ra", "dec", "rad", "tmin", "tmax", "emin"]
-    assert (Select.spec("emin").default, Select.spec("emax").default, Select.spec("zmax").default) == (30, 300000, 180)
+    assert (Select.spec("emin").default, Select.spec("emax").default, Select.spec("zmax").default) == (
+        30,
+        300000,
+        180,
+    )
     assert Select.spec("infile").default is REQUIRED and Select.spec("ra").default is None
     assert Select.spec("zmax").query and not Select.spec("zmin").query and not Select.spec("evclass").query
     assert Select.spec("convtype").default == -1 and Select.spec("evtable").default == "EVENTS"
@@ -60,9 +64,15 @@ def test_terminal_prompts_show_the_par_defaults() -> None:
     stdout = io.StringIO()
     given = prompt_missing(Select, {}, stdin, stdout)
     shown = stdout.getvalue()
-    assert shown.startswith("Input FT1 file (or @list of files) [] Output FT1 file [] RA for new search center")
-    assert "lower energy limit (MeV) [30] " in shown and "maximum zenith angle value (degrees) [180] " in shown
-    assert given["ra"] == 83.6 and given["tmin"] is None and given["emin"] == 100.0 and given["emax"] == 300000.0
+    assert shown.startswith(
+        "Input FT1 file (or @list of files) [] Output FT1 file [] RA for new search center"
+    )
+    assert (
+        "lower energy limit (MeV) [30] " in shown and "maximum zenith angle value (degrees) [180] " in shown
+    )
+    assert (
+        given["ra"] == 83.6 and given["tmin"] is None and given["emin"] == 100.0 and given["emax"] == 300000.0
+    )
 
 
 def test_prompting_bin_follows_the_answers() -> None:
@@ -75,8 +85,14 @@ def test_prompting_bin_follows_the_answers() -> None:
 
 def test_missing_required_parameter_without_a_terminal_is_one_line() -> None:
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    out = subprocess.run([sys.executable, "-m", "xlat", "select"], stdin=subprocess.DEVNULL, capture_output=True,
-                         text=True, env=env, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "xlat", "select"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert out.returncode == 1
     assert out.stderr == "xlat select: parameter 'infile' is required (Input FT1 file (or @list of files))\n"
 
@@ -87,8 +103,10 @@ def test_help_lists_the_tool_parameters() -> None:
 
 
 def test_canonical_text_round_trips() -> None:
-    line = ("bin evfile=ft1.fits outfile=c.fits algorithm=CCUBE ebinalg=LOG emin=100 emax=100000 enumbins=24 "
-            "nxpix=100 nypix=100 binsz=0.1 xref=284.25 yref=16.8833 proj=AIT")
+    line = (
+        "bin evfile=ft1.fits outfile=c.fits algorithm=CCUBE ebinalg=LOG emin=100 emax=100000 enumbins=24 "
+        "nxpix=100 nypix=100 binsz=0.1 xref=284.25 yref=16.8833 proj=AIT"
+    )
     cmd = parse_line(line)
     assert cmd is not None and parse_line(format_command(cmd)) == cmd
     select = parse_line("gtselect infile=@list.txt outfile=o.fits ra=INDEF evclass=128 evtype=3")
@@ -103,15 +121,30 @@ def test_vcut_prints_like_gtvcut(tmp_path: Path) -> None:
 
     src = require_shared("fss-nher2021", "L21061511313126BB196350_PH00.fits.gz")
     text = render_result(ok(tmp_path, "vcut", f"infile={src}").result)
-    assert text.splitlines()[:6] == ["DSTYP1: TIME", "DSUNI1: s", "DSVAL1: TABLE", "DSREF1: :GTI", "",
-                                     "GTIs: (suppressed)"]
+    assert text.splitlines()[:6] == [
+        "DSTYP1: TIME",
+        "DSUNI1: s",
+        "DSVAL1: TABLE",
+        "DSREF1: :GTI",
+        "",
+        "GTIs: (suppressed)",
+    ]
     assert "DSVAL3: CIRCLE(284.25,16.88333333,20)" in text and "DSVAL4: 644976005:645448376" in text
     full = render_result(ok(tmp_path, "vcut", f"infile={src}", "suppress_gtis=no").result)
     lines = full.splitlines()
     assert lines[5] == "GTIs:" and lines[6] == "644976005  644977549.085" and len(lines) > 84 + 6
 
 
-@pytest.mark.parametrize(("name", "cls"), [("select", Select), ("gtselect", Select), ("gtmktime", Mktime),
-                                         ("gtvcut", Vcut), ("gtbin", Bin), ("BIN", Bin)])
+@pytest.mark.parametrize(
+    ("name", "cls"),
+    [
+        ("select", Select),
+        ("gtselect", Select),
+        ("gtmktime", Mktime),
+        ("gtvcut", Vcut),
+        ("gtbin", Bin),
+        ("BIN", Bin),
+    ],
+)
 def test_tool_names_are_aliases(name: str, cls: type) -> None:
     assert REGISTRY.lookup(name) is cls

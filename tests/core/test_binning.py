@@ -39,7 +39,9 @@ def test_linear_bins_last_bin_is_partial() -> None:
     bins = linear_bins(0.0, 10.0, 3.0)
     assert bins.n == 4
     np.testing.assert_array_equal(bins.hi, [3.0, 6.0, 9.0, 10.0])
-    np.testing.assert_array_equal(bins.index(np.array([-0.1, 0.0, 2.99, 3.0, 9.5, 10.0])), [-1, 0, 0, 1, 3, -1])
+    np.testing.assert_array_equal(
+        bins.index(np.array([-0.1, 0.0, 2.99, 3.0, 9.5, 10.0])), [-1, 0, 0, 1, 3, -1]
+    )
 
 
 def test_interval_bins_allow_gaps_and_reject_overlaps() -> None:
@@ -88,8 +90,10 @@ def test_counts_cube_equals_a_direct_histogram() -> None:
     ix, iy = np.floor(x + 0.5), np.floor(y + 0.5)
     ie = bins.index(energy)
     keep = (ix >= 0) & (ix < 20) & (iy >= 0) & (iy < 15) & (ie >= 0)
-    ref, _ = np.histogramdd(np.c_[ie[keep], iy[keep], ix[keep]], bins=(np.arange(7) - 0.5, np.arange(16) - 0.5,
-                                                                       np.arange(21) - 0.5))
+    ref, _ = np.histogramdd(
+        np.c_[ie[keep], iy[keep], ix[keep]],
+        bins=(np.arange(7) - 0.5, np.arange(16) - 0.5, np.arange(21) - 0.5),
+    )
     np.testing.assert_array_equal(cube, ref.astype(int))
     assert cube.sum() == keep.sum()
 
@@ -158,8 +162,11 @@ def test_healpix_counts_equal_healpy_ang2pix() -> None:
 
 
 def test_stat_err_is_gehrels_below_ten_counts() -> None:
-    np.testing.assert_allclose(stat_err(np.array([0, 10, 11, 100])), [1 + math.sqrt(0.75), 1 + math.sqrt(10.75),
-                                                                      math.sqrt(11), 10.0], rtol=1e-15)
+    np.testing.assert_allclose(
+        stat_err(np.array([0, 10, 11, 100])),
+        [1 + math.sqrt(0.75), 1 + math.sqrt(10.75), math.sqrt(11), 10.0],
+        rtol=1e-15,
+    )
 
 
 def test_histogram_ignores_events_outside_the_bins() -> None:

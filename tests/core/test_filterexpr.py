@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlat.core.filterexpr import FilterColumnError, FilterSyntaxError, check_columns, evaluate, parse
+from xlat.core.filtereval import evaluate
+from xlat.core.filterexpr import FilterColumnError, FilterSyntaxError, check_columns, parse
 from xlat.core.selection import angsep_deg
 
 ROWS = {
@@ -29,7 +30,14 @@ def sel(text: str) -> list[bool]:
 
 def test_default_gtmktime_filter() -> None:
     """gtmktime.par default; the NaN rock angle (row 6) is undefined and not selected."""
-    assert sel("DATA_QUAL>0 && LAT_CONFIG==1 && ABS(ROCK_ANGLE)<52") == [True, False, False, False, True, False]
+    assert sel("DATA_QUAL>0 && LAT_CONFIG==1 && ABS(ROCK_ANGLE)<52") == [
+        True,
+        False,
+        False,
+        False,
+        True,
+        False,
+    ]
 
 
 def test_tutorial_filter_with_parentheses() -> None:
@@ -116,7 +124,10 @@ def test_unknown_columns_are_listed() -> None:
 
 
 def test_check_columns_returns_the_names_used() -> None:
-    assert check_columns("abs(rock_angle) < 52 && data_qual > 0", list(ROWS), "FT2") == {"ROCK_ANGLE", "DATA_QUAL"}
+    assert check_columns("abs(rock_angle) < 52 && data_qual > 0", list(ROWS), "FT2") == {
+        "ROCK_ANGLE",
+        "DATA_QUAL",
+    }
 
 
 def test_parser_never_evaluates_python() -> None:
@@ -125,11 +136,20 @@ def test_parser_never_evaluates_python() -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.floats(-1e3, 1e3), min_size=3, max_size=3), st.sampled_from(["<", "<=", ">", ">=", "==", "!="]))
+@given(
+    st.lists(st.floats(-1e3, 1e3), min_size=3, max_size=3),
+    st.sampled_from(["<", "<=", ">", ">=", "==", "!="]),
+)
 def test_arithmetic_comparisons_agree_with_numpy(coeffs: list[float], op: str) -> None:
     a, b, c = coeffs
     x = np.linspace(-5, 5, 11)
     text = f"X * {a!r} + {b!r} {op} {c!r}"
-    expected = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
-                "==": np.equal, "!=": np.not_equal}[op](x * a + b, c)
+    expected = {
+        "<": np.less,
+        "<=": np.less_equal,
+        ">": np.greater,
+        ">=": np.greater_equal,
+        "==": np.equal,
+        "!=": np.not_equal,
+    }[op](x * a + b, c)
     np.testing.assert_array_equal(evaluate(text, {"X": x}, x.size), expected)

@@ -1,4 +1,4 @@
-"""core.selection: gtselect's cuts, their semantics, strings and merge rules (reference §1.2)."""
+"""core.selection and core.gtselect: gtselect's cuts, semantics, strings and merge rules (reference §1.2)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xlat.core.gti import Gti
-from xlat.core.selection import (
-    BitMaskCut,
-    BitMaskValidity,
-    ConeCut,
-    CutList,
-    GtiCut,
-    RangeCut,
-    SelectRequest,
-    angsep_deg,
-    cut_from_dss,
-    cuts_from_dss,
-    gtselect_cuts,
-    merge_file_cuts,
-)
+from xlat.core.gtselect import SelectRequest, cut_from_dss, cuts_from_dss, gtselect_cuts, merge_file_cuts
+from xlat.core.selection import BitMaskCut, BitMaskValidity, ConeCut, CutList, GtiCut, RangeCut, angsep_deg
 from xlat.core.sky import angular_separation
 from xlat.errors import InputError
 
@@ -43,9 +31,11 @@ FT1_00_DSS = [
     ("ZENITH_ANGLE", "deg", "0:90", ""),
 ]
 # HISTORY 'Filter string' of ft1_00.fits
-FT1_00_FILTER = ("((EVENT_CLASS&o200) != o0) && angsep(RA,DEC,284.25,16.8833) < 7.571067812 && "
-                 "((EVENT_TYPE&o4) != o0) && 100 < ENERGY && ENERGY <= 100000 && 645196187 < TIME && "
-                 "TIME <= 645448376 && 0 < ZENITH_ANGLE && ZENITH_ANGLE <= 90")
+FT1_00_FILTER = (
+    "((EVENT_CLASS&o200) != o0) && angsep(RA,DEC,284.25,16.8833) < 7.571067812 && "
+    "((EVENT_TYPE&o4) != o0) && 100 < ENERGY && ENERGY <= 100000 && 645196187 < TIME && "
+    "TIME <= 645448376 && 0 < ZENITH_ANGLE && ZENITH_ANGLE <= 90"
+)
 
 GTI = Gti.from_arrays([0.0], [1.0])
 
@@ -62,7 +52,9 @@ def test_range_cut_is_open_below_closed_above() -> None:
 
 def test_range_cut_with_equal_limits_is_closed() -> None:
     cut = RangeCut("CONVERSION_TYPE", "dimensionless", 1.0, 1.0)
-    np.testing.assert_array_equal(cut.mask(_column({"CONVERSION_TYPE": np.array([0, 1, 2])})), [False, True, False])
+    np.testing.assert_array_equal(
+        cut.mask(_column({"CONVERSION_TYPE": np.array([0, 1, 2])})), [False, True, False]
+    )
     assert cut.filter_string() == "1 <= CONVERSION_TYPE && CONVERSION_TYPE <= 1"
 
 
@@ -86,7 +78,9 @@ def test_range_limits_are_printed_with_twenty_digits() -> None:
 def test_bitmask_cut_keeps_events_sharing_any_bit() -> None:
     cut = BitMaskCut("EVENT_TYPE", 3, "P8R3")
     values = np.array([0, 1, 2, 3, 4, 5], dtype=np.uint32)
-    np.testing.assert_array_equal(cut.mask(_column({"EVENT_TYPE": values})), [False, True, True, True, False, True])
+    np.testing.assert_array_equal(
+        cut.mask(_column({"EVENT_TYPE": values})), [False, True, True, True, False, True]
+    )
     assert cut.filter_string() == "((EVENT_TYPE&o3) != o0)"
     assert BitMaskCut("EVENT_CLASS", 2048, "P8R3").filter_string() == "((EVENT_CLASS&o4000) != o0)"
 
@@ -103,7 +97,8 @@ def test_pre_pass8_bitmask_uses_bit_positions() -> None:
 def test_cfitsio_angsep_equals_vincenty(ra1: float, dec1: float, ra2: float, dec2: float) -> None:
     """cfitsio's haversine angsep agrees with the Vincenty formula of core.sky to 1e-9 deg."""
     assert float(angsep_deg(ra1, dec1, ra2, dec2)) == pytest.approx(
-        float(angular_separation(ra1, dec1, ra2, dec2)), abs=1e-9)
+        float(angular_separation(ra1, dec1, ra2, dec2)), abs=1e-9
+    )
 
 
 def test_cone_uses_the_ten_digit_radius_of_the_filter_string() -> None:
@@ -119,8 +114,14 @@ def test_cone_uses_the_ten_digit_radius_of_the_filter_string() -> None:
 def test_gtselect_cuts_reproduce_the_ft1_00_dss_and_filter() -> None:
     """PH00's DSS + the MANIFEST §2 parameters give ft1_00's DSS (order included) and filter string."""
     base = merge_file_cuts([cuts_from_dss(PH00_DSS, lambda: GTI, skip_time_ranges=True)])
-    request = SelectRequest(cone=(284.25, 16.8833, 7.57106781186548), time=(645196187.0, 645448376.0),
-                            energy=(100.0, 100000.0), zenith=(0.0, 90.0), evclass=128, evtype=4)
+    request = SelectRequest(
+        cone=(284.25, 16.8833, 7.57106781186548),
+        time=(645196187.0, 645448376.0),
+        energy=(100.0, 100000.0),
+        zenith=(0.0, 90.0),
+        evclass=128,
+        evtype=4,
+    )
     cuts = gtselect_cuts(base, request, "P8R3")
     assert cuts.dss_entries() == FT1_00_DSS
     assert cuts.filter_string() == FT1_00_FILTER
@@ -137,8 +138,9 @@ def test_input_time_ranges_are_dropped_but_listed_by_vcut() -> None:
 def test_wider_new_cuts_leave_the_narrower_input_cuts() -> None:
     """addCut: an old cut that supersedes the new one stays (fermipy log: rad 1.91 kept the input's 1)."""
     base = CutList((ConeCut(83.6324, 22.0174, 1.0), RangeCut("ENERGY", "MeV", 1000.0, 2000.0)))
-    cuts = gtselect_cuts(base, SelectRequest(cone=(83.6324, 22.0174, 1.9142135623730951), energy=(100.0, 5000.0)),
-                         "P8R3")
+    cuts = gtselect_cuts(
+        base, SelectRequest(cone=(83.6324, 22.0174, 1.9142135623730951), energy=(100.0, 5000.0)), "P8R3"
+    )
     assert cuts.cone() == ConeCut(83.6324, 22.0174, 1.0)
     assert cuts.range_of("ENERGY") == RangeCut("ENERGY", "MeV", 1000.0, 2000.0)
 
@@ -169,7 +171,9 @@ def test_reversed_limits_are_an_error() -> None:
 def test_gti_cut_keeps_closed_intervals() -> None:
     cut = GtiCut(Gti.from_arrays([10.0, 20.0], [15.0, 25.0]))
     t = np.array([9.99, 10.0, 15.0, 15.01, 20.0, 25.0, 25.01])
-    np.testing.assert_array_equal(cut.mask(_column({"TIME": t})), [False, True, True, False, True, True, False])
+    np.testing.assert_array_equal(
+        cut.mask(_column({"TIME": t})), [False, True, True, False, True, True, False]
+    )
 
 
 def test_galactic_cone_in_dss_is_converted_to_equatorial() -> None:

@@ -38,7 +38,9 @@ def test_an_event_file_is_not_a_counts_cube() -> None:
 def test_ebounds_must_match_the_planes(tmp_path: Path) -> None:
     src = require_shared("fss-nher2021", "ccube_00.fits.gz")
     with fits.open(src) as hdul:
-        hdul["EBOUNDS"] = fits.BinTableHDU(hdul["EBOUNDS"].data[:5], header=hdul["EBOUNDS"].header, name="EBOUNDS")
+        hdul["EBOUNDS"] = fits.BinTableHDU(
+            hdul["EBOUNDS"].data[:5], header=hdul["EBOUNDS"].header, name="EBOUNDS"
+        )
         hdul.writeto(tmp_path / "bad.fits")
     with pytest.raises(FileFormatError, match="EBOUNDS has 5 rows but the cube has 24 energy planes"):
         read_counts_cube(tmp_path / "bad.fits")

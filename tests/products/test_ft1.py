@@ -45,7 +45,9 @@ def test_written_rows_are_bit_identical(ph00: Path, tmp_path: Path) -> None:
     keep[::7] = True
     out = write_ft1(tmp_path / "sub.fits", events.take(keep), gti=events.gti, clobber=False)
     with fits.open(out) as a, fits.open(ph00) as b:
-        assert a["EVENTS"].data.view(np.ndarray).tobytes() == b["EVENTS"].data.view(np.ndarray)[keep].tobytes()
+        assert (
+            a["EVENTS"].data.view(np.ndarray).tobytes() == b["EVENTS"].data.view(np.ndarray)[keep].tobytes()
+        )
         np.testing.assert_array_equal(a["EVENTS"].data["EVENT_CLASS"], b["EVENTS"].data["EVENT_CLASS"][keep])
         assert a["EVENTS"].header["TFORM15"] == "32X"
         assert a["GTI"].header["ONTIME"] == pytest.approx(397649.757621169, rel=1e-14)  # MANIFEST §2
@@ -56,8 +58,12 @@ def test_written_rows_are_bit_identical(ph00: Path, tmp_path: Path) -> None:
 def test_list_of_files_is_merged(ph00: Path, tmp_path: Path) -> None:
     events = read_ft1(ph00)
     half = events.column("TIME") < 645200000.0
-    first = write_ft1(tmp_path / "a.fits", events.take(half), gti=events.gti.clip(0, 645200000.0), clobber=True)
-    second = write_ft1(tmp_path / "b.fits", events.take(~half), gti=events.gti.clip(645200000.0, 1e10), clobber=True)
+    first = write_ft1(
+        tmp_path / "a.fits", events.take(half), gti=events.gti.clip(0, 645200000.0), clobber=True
+    )
+    second = write_ft1(
+        tmp_path / "b.fits", events.take(~half), gti=events.gti.clip(645200000.0, 1e10), clobber=True
+    )
     (tmp_path / "list.txt").write_text("a.fits\nb.fits\n")
     merged = read_ft1(f"@{tmp_path / 'list.txt'}")
     assert merged.paths == (first, second)
@@ -104,8 +110,13 @@ def test_missing_column_is_named(ph00: Path) -> None:
 def test_required_column_checked_on_read(tmp_path: Path) -> None:
     path = tmp_path / "notime.fits"
     cols = [fits.Column(name="ENERGY", format="E", array=np.ones(3))]
-    gti = fits.BinTableHDU.from_columns([fits.Column(name="START", format="D", array=[0.0]),
-                                         fits.Column(name="STOP", format="D", array=[1.0])], name="GTI")
+    gti = fits.BinTableHDU.from_columns(
+        [
+            fits.Column(name="START", format="D", array=[0.0]),
+            fits.Column(name="STOP", format="D", array=[1.0]),
+        ],
+        name="GTI",
+    )
     fits.HDUList([fits.PrimaryHDU(), fits.BinTableHDU.from_columns(cols, name="EVENTS"), gti]).writeto(path)
     with pytest.raises(FileFormatError, match="has no column 'TIME'"):
         read_ft1(path, require=("TIME",))

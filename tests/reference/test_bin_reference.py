@@ -26,15 +26,33 @@ from xlat.products.ccube import read_counts_cube
 
 pytestmark = pytest.mark.reference
 
-FSS_BIN = ["algorithm=CCUBE", "nxpix=100", "nypix=100", "binsz=0.1", "coordsys=CEL", "xref=284.25",
-           "yref=16.8833", "proj=AIT", "ebinalg=LOG", "emin=100", "emax=100000", "enumbins=24"]
+FSS_BIN = [
+    "algorithm=CCUBE",
+    "nxpix=100",
+    "nypix=100",
+    "binsz=0.1",
+    "coordsys=CEL",
+    "xref=284.25",
+    "yref=16.8833",
+    "proj=AIT",
+    "ebinalg=LOG",
+    "emin=100",
+    "emax=100000",
+    "enumbins=24",
+]
 
 
 @pytest.mark.parametrize("k", [0, 1, 2])
 def test_fss_ccube_is_integer_identical_to_gtbin(tmp_path: Path, k: int) -> None:
     data = require_shared("fss-nher2021")
-    ok(tmp_path, "bin", f"evfile={data / f'ft1_0{k}.fits.gz'}", f"scfile={data / 'SC00.fits.gz'}",
-       "outfile=ccube.fits", *FSS_BIN)
+    ok(
+        tmp_path,
+        "bin",
+        f"evfile={data / f'ft1_0{k}.fits.gz'}",
+        f"scfile={data / 'SC00.fits.gz'}",
+        "outfile=ccube.fits",
+        *FSS_BIN,
+    )
     mine = read_counts_cube(tmp_path / "ccube.fits")
     ref = read_counts_cube(data / f"ccube_0{k}.fits.gz")
     assert mine.data.dtype == np.int32 and mine.data.shape == (24, 100, 100)
@@ -44,7 +62,18 @@ def test_fss_ccube_is_integer_identical_to_gtbin(tmp_path: Path, k: int) -> None
     assert mine.exposure == pytest.approx(ref.exposure, rel=1e-9)
     np.testing.assert_array_equal(mine.ebounds_kev, ref.ebounds_kev)  # float32 keV, bit for bit
     np.testing.assert_array_equal(mine.gti.starts, ref.gti.starts)
-    for key in ("CTYPE1", "CTYPE2", "CTYPE3", "CRPIX1", "CRPIX2", "CRVAL1", "CRVAL2", "CDELT1", "CDELT2", "CRVAL3"):
+    for key in (
+        "CTYPE1",
+        "CTYPE2",
+        "CTYPE3",
+        "CRPIX1",
+        "CRPIX2",
+        "CRVAL1",
+        "CRVAL2",
+        "CDELT1",
+        "CDELT2",
+        "CRVAL3",
+    ):
         assert mine.header[key] == ref.header[key], key
     # CDELT3 = width of the first LOG bin, 33.3521432163324 MeV in the reference header (15 digits)
     assert mine.header["CDELT3"] == pytest.approx(ref.header["CDELT3"], rel=1e-13)
@@ -53,9 +82,25 @@ def test_fss_ccube_is_integer_identical_to_gtbin(tmp_path: Path, k: int) -> None
 
 def test_crab_gal_car_cube_is_integer_identical_to_todays_gtbin(tmp_path: Path) -> None:
     data = require_shared("gammalib-p8r2-crab1day")
-    ok(tmp_path, "bin", f"evfile={data / 'ft1.fits.gz'}", f"scfile={data / 'ft2.fits.gz'}", "outfile=cntmap.fits",
-       "algorithm=CCUBE", "nxpix=100", "nypix=100", "binsz=0.2", "coordsys=GAL", "xref=184.557460101",
-       "yref=-5.78434644902", "proj=CAR", "ebinalg=LOG", "emin=200", "emax=20000", "enumbins=20")
+    ok(
+        tmp_path,
+        "bin",
+        f"evfile={data / 'ft1.fits.gz'}",
+        f"scfile={data / 'ft2.fits.gz'}",
+        "outfile=cntmap.fits",
+        "algorithm=CCUBE",
+        "nxpix=100",
+        "nypix=100",
+        "binsz=0.2",
+        "coordsys=GAL",
+        "xref=184.557460101",
+        "yref=-5.78434644902",
+        "proj=CAR",
+        "ebinalg=LOG",
+        "emin=200",
+        "emax=20000",
+        "enumbins=20",
+    )
     mine = read_counts_cube(tmp_path / "cntmap.fits")
     ref = read_counts_cube(require_shared("fermitools2026-crab1day", "cntmap_gtbin.fits.gz"))
     # MANIFEST §9: sum 853. MANIFEST's top notes allow one float32-edge event move for the 2015
@@ -73,10 +118,27 @@ def test_crab_gal_car_cube_is_integer_identical_to_todays_gtbin(tmp_path: Path) 
 def test_gammapy_tev_ccube_matches_gtbin(tmp_path: Path, k: int) -> None:
     data = require_shared("gammapy-crab-sourceveto-tev")
     # parameters from fermipy_out.log.txt line 810 (the FT2 file is not staged: EXPOSURE not compared)
-    ok(tmp_path, "bin", f"evfile={data / f'ft1_0{k}.fits.gz'}", "outfile=ccube.fits", "algorithm=ccube",
-       "ebinalg=LOG", "emin=398107.1705534969", "emax=2511886.4315095823", "enumbins=4", "nxpix=10", "nypix=10",
-       "binsz=0.2", "coordsys=GAL", "xref=184.55465500348814", "yref=-5.783339352016453", "axisrot=0.0",
-       "rafield=RA", "decfield=DEC", "proj=CAR")
+    ok(
+        tmp_path,
+        "bin",
+        f"evfile={data / f'ft1_0{k}.fits.gz'}",
+        "outfile=ccube.fits",
+        "algorithm=ccube",
+        "ebinalg=LOG",
+        "emin=398107.1705534969",
+        "emax=2511886.4315095823",
+        "enumbins=4",
+        "nxpix=10",
+        "nypix=10",
+        "binsz=0.2",
+        "coordsys=GAL",
+        "xref=184.55465500348814",
+        "yref=-5.783339352016453",
+        "axisrot=0.0",
+        "rafield=RA",
+        "decfield=DEC",
+        "proj=CAR",
+    )
     mine = read_counts_cube(tmp_path / "ccube.fits")
     ref = read_counts_cube(data / f"ccube_0{k}.fits.gz")
     np.testing.assert_array_equal(mine.data, ref.data)

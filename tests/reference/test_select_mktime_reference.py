@@ -19,8 +19,18 @@ from events_helpers import dss_cards, event_ids, gti_rows, ok
 
 pytestmark = pytest.mark.reference
 
-FSS_SELECT = ["ra=284.25", "dec=16.8833", "rad=7.57106781186548", "tmin=645196187", "tmax=645448376",
-              "emin=100", "emax=100000", "zmin=0", "zmax=90", "evclass=128"]
+FSS_SELECT = [
+    "ra=284.25",
+    "dec=16.8833",
+    "rad=7.57106781186548",
+    "tmin=645196187",
+    "tmax=645448376",
+    "emin=100",
+    "emax=100000",
+    "zmin=0",
+    "zmax=90",
+    "evclass=128",
+]
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +39,23 @@ def fss_products(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     work = tmp_path_factory.mktemp("fss")
     out = {}
     for k, evtype in enumerate((4, 8, 16)):
-        ok(work, "select", f"infile={data / 'L21061511313126BB196350_PH00.fits.gz'}", f"outfile=sel_{k}.fits",
-           *FSS_SELECT, f"evtype={evtype}")
-        ok(work, "mktime", f"scfile={data / 'SC00.fits.gz'}", f"evfile=sel_{k}.fits", f"outfile=ft1_{k}.fits",
-           "filter=DATA_QUAL>0 && LAT_CONFIG==1", "roicut=no")
+        ok(
+            work,
+            "select",
+            f"infile={data / 'L21061511313126BB196350_PH00.fits.gz'}",
+            f"outfile=sel_{k}.fits",
+            *FSS_SELECT,
+            f"evtype={evtype}",
+        )
+        ok(
+            work,
+            "mktime",
+            f"scfile={data / 'SC00.fits.gz'}",
+            f"evfile=sel_{k}.fits",
+            f"outfile=ft1_{k}.fits",
+            "filter=DATA_QUAL>0 && LAT_CONFIG==1",
+            "roicut=no",
+        )
         out[k] = work / f"ft1_{k}.fits"
     return out
 
@@ -78,7 +101,7 @@ def test_fss_select_filter_history_is_gtselect_filter_string(fss_products: dict[
         with fits.open(path) as hdul:
             text = "".join(str(h) for h in hdul["EVENTS"].header["HISTORY"])
         start = text.rindex("Filter string: ")
-        return text[start:text.index("gtifilter()", start)]
+        return text[start : text.index("gtifilter()", start)]
 
     assert filter_history(fss_products[0].parent / "sel_0.fits") == filter_history(ref)
 
@@ -87,10 +110,31 @@ def test_fss_select_filter_history_is_gtselect_filter_string(fss_products: dict[
 def crab_products(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     data = require_shared("gammalib-p8r2-crab1day")
     work = tmp_path_factory.mktemp("crab")
-    ok(work, "select", f"infile={data / 'ft1.fits.gz'}", "outfile=sel.fits", "ra=83.6331", "dec=22.0145", "rad=15",
-       "tmin=239557417.5", "tmax=239643817.5", "emin=200", "emax=20000", "zmax=90", "evclass=128", "evtype=3")
-    ok(work, "mktime", f"scfile={data / 'ft2.fits.gz'}", "evfile=sel.fits", "outfile=mk.fits",
-       "filter=DATA_QUAL>0 && LAT_CONFIG==1", "roicut=no")
+    ok(
+        work,
+        "select",
+        f"infile={data / 'ft1.fits.gz'}",
+        "outfile=sel.fits",
+        "ra=83.6331",
+        "dec=22.0145",
+        "rad=15",
+        "tmin=239557417.5",
+        "tmax=239643817.5",
+        "emin=200",
+        "emax=20000",
+        "zmax=90",
+        "evclass=128",
+        "evtype=3",
+    )
+    ok(
+        work,
+        "mktime",
+        f"scfile={data / 'ft2.fits.gz'}",
+        "evfile=sel.fits",
+        "outfile=mk.fits",
+        "filter=DATA_QUAL>0 && LAT_CONFIG==1",
+        "roicut=no",
+    )
     return work / "sel.fits", work / "mk.fits"
 
 
@@ -117,13 +161,32 @@ def test_roicut_term_uses_the_dss_cone_and_zenith_cut(tmp_path: Path) -> None:
     Closure: the xlat GTI with roicut=yes equals the one from roicut=no with the term typed in by hand.
     """
     data = require_shared("fss-nher2021")
-    ok(tmp_path, "select", f"infile={data / 'L21061511313126BB196350_PH00.fits.gz'}", "outfile=sel.fits",
-       *FSS_SELECT, "evtype=4")
-    ok(tmp_path, "mktime", f"scfile={data / 'SC00.fits.gz'}", "evfile=sel.fits", "outfile=auto.fits",
-       "filter=DATA_QUAL>0 && LAT_CONFIG==1", "roicut=yes")
-    ok(tmp_path, "mktime", f"scfile={data / 'SC00.fits.gz'}", "evfile=sel.fits", "outfile=hand.fits",
-       "filter=DATA_QUAL>0 && LAT_CONFIG==1 && angsep(RA_ZENITH,DEC_ZENITH,284.25,16.8833) < 82.4289",
-       "roicut=no")
+    ok(
+        tmp_path,
+        "select",
+        f"infile={data / 'L21061511313126BB196350_PH00.fits.gz'}",
+        "outfile=sel.fits",
+        *FSS_SELECT,
+        "evtype=4",
+    )
+    ok(
+        tmp_path,
+        "mktime",
+        f"scfile={data / 'SC00.fits.gz'}",
+        "evfile=sel.fits",
+        "outfile=auto.fits",
+        "filter=DATA_QUAL>0 && LAT_CONFIG==1",
+        "roicut=yes",
+    )
+    ok(
+        tmp_path,
+        "mktime",
+        f"scfile={data / 'SC00.fits.gz'}",
+        "evfile=sel.fits",
+        "outfile=hand.fits",
+        "filter=DATA_QUAL>0 && LAT_CONFIG==1 && angsep(RA_ZENITH,DEC_ZENITH,284.25,16.8833) < 82.4289",
+        "roicut=no",
+    )
     auto, hand = gti_rows(tmp_path / "auto.fits"), gti_rows(tmp_path / "hand.fits")
     np.testing.assert_array_equal(auto[0], hand[0])
     np.testing.assert_array_equal(auto[1], hand[1])

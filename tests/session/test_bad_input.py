@@ -29,8 +29,21 @@ def work(tmp_path: Path, demo_data: tuple[Path, Path]) -> Path:
 
 
 SELECT = ("select", "infile=ft1.fits", "outfile=out.fits", "ra=193.98", "dec=-5.82", "rad=10", "zmax=90")
-CCUBE = ("bin", "evfile=ft1.fits", "outfile=cube.fits", "algorithm=CCUBE", "nxpix=10", "nypix=10", "binsz=0.5",
-         "xref=193.98", "yref=-5.82", "ebinalg=LOG", "emin=100", "emax=10000", "enumbins=5")
+CCUBE = (
+    "bin",
+    "evfile=ft1.fits",
+    "outfile=cube.fits",
+    "algorithm=CCUBE",
+    "nxpix=10",
+    "nypix=10",
+    "binsz=0.5",
+    "xref=193.98",
+    "yref=-5.82",
+    "ebinalg=LOG",
+    "emin=100",
+    "emax=10000",
+    "enumbins=5",
+)
 
 
 def ccube(**changes: str) -> tuple[str, ...]:
@@ -79,17 +92,33 @@ def test_event_file_without_a_needed_column(work: Path) -> None:
 
 def test_ft2_without_a_filter_column(work: Path) -> None:
     ok(work, *SELECT)
-    error = _fails(work, "mktime", "scfile=ft2.fits", "evfile=out.fits", "outfile=mk.fits", "filter=FOO_BAR>1",
-                   "roicut=no")
+    error = _fails(
+        work,
+        "mktime",
+        "scfile=ft2.fits",
+        "evfile=out.fits",
+        "outfile=mk.fits",
+        "filter=FOO_BAR>1",
+        "roicut=no",
+    )
     assert "unknown column 'FOO_BAR' at column 1" in error and "FT2 columns: START, STOP" in error
 
 
 def test_filter_syntax_error_shows_the_column(work: Path) -> None:
     ok(work, *SELECT)
-    error = _fails(work, "mktime", "scfile=ft2.fits", "evfile=out.fits", "outfile=mk.fits",
-                   "filter=DATA_QUAL>0 && (LAT_CONFIG==1", "roicut=yes")
-    assert error == ("filter syntax error at column 30: expected ')', found the end of the expression in "
-                     '"DATA_QUAL>0 && (LAT_CONFIG==1"')
+    error = _fails(
+        work,
+        "mktime",
+        "scfile=ft2.fits",
+        "evfile=out.fits",
+        "outfile=mk.fits",
+        "filter=DATA_QUAL>0 && (LAT_CONFIG==1",
+        "roicut=yes",
+    )
+    assert error == (
+        "filter syntax error at column 30: expected ')', found the end of the expression in "
+        '"DATA_QUAL>0 && (LAT_CONFIG==1"'
+    )
 
 
 @pytest.mark.parametrize(("key", "value"), [("proj", "XYZ"), ("coordsys", "ECL")])
@@ -138,8 +167,15 @@ def test_empty_selection_writes_a_valid_empty_file_and_warns(work: Path) -> None
 
 def test_filter_selecting_no_ft2_rows_writes_an_empty_file_and_warns(work: Path) -> None:
     ok(work, *SELECT)
-    outcome = ok(work, "mktime", "scfile=ft2.fits", "evfile=out.fits", "outfile=mk.fits", "filter=DATA_QUAL>5",
-                 "roicut=no")
+    outcome = ok(
+        work,
+        "mktime",
+        "scfile=ft2.fits",
+        "evfile=out.fits",
+        "outfile=mk.fits",
+        "filter=DATA_QUAL>5",
+        "roicut=no",
+    )
     assert any("selects no FT2 rows" in w for w in outcome.warnings)
     with fits.open(work / "mk.fits") as hdul:
         assert len(hdul["EVENTS"].data) == 0 and len(hdul["GTI"].data) == 0

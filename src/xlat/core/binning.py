@@ -128,7 +128,7 @@ def snr_bins(times: FloatArray, begin: float, end: float, snratio: float) -> tup
     order = np.cumsum(inside) - 1
     index = np.where(inside, order // need, -1).astype(np.int64)
     accepted = t[inside]
-    closers = accepted[need - 1::need]
+    closers = accepted[need - 1 :: need]
     lo = np.r_[begin, closers]
     hi = np.r_[closers, end]
     return Bins(lo, hi, "SNR", begin, end), index
@@ -157,8 +157,9 @@ def counts_map(geom: SkyGeom, ra_deg: FloatArray, dec_deg: FloatArray) -> IntArr
     return counts.reshape(geom.ny, geom.nx)
 
 
-def counts_cube(geom: SkyGeom, energy_bins: Bins, ra_deg: FloatArray, dec_deg: FloatArray,
-                energy_mev: FloatArray) -> IntArray:
+def counts_cube(
+    geom: SkyGeom, energy_bins: Bins, ra_deg: FloatArray, dec_deg: FloatArray, energy_mev: FloatArray
+) -> IntArray:
     """Counts per (energy bin, y, x), shape (n_energy_bins, ny, nx)."""
     pix = pixel_of_events(geom, ra_deg, dec_deg)
     ie = energy_bins.index(energy_mev)
@@ -182,8 +183,15 @@ def histogram2d(time_bins: Bins, time_index: IntArray, energy_bins: Bins, energy
     return flat.reshape(time_bins.n, energy_bins.n)
 
 
-def healpix_counts(nside: int, nest: bool, lon_deg: FloatArray, lat_deg: FloatArray, energy_index: IntArray,
-                   n_energy: int, pixels: IntArray | None = None) -> np.ndarray:
+def healpix_counts(
+    nside: int,
+    nest: bool,
+    lon_deg: FloatArray,
+    lat_deg: FloatArray,
+    energy_index: IntArray,
+    n_energy: int,
+    pixels: IntArray | None = None,
+) -> np.ndarray:
     """HEALPix counts (float64, as gtbin's CHANNELk columns), shape (n_energy, n_pixels).
 
     ``pixels`` lists the map's pixels for a partial-sky region (None: the whole sky).
@@ -245,7 +253,9 @@ def spacecraft_exposure(gti: Gti, starts: FloatArray, stops: FloatArray, livetim
     fraction = np.bincount(row, weights=parts, minlength=a.size)
     fraction[inside] = 1.0
     exposure = float(np.sum(fraction * live))
-    return ExposureSum(exposure, starts_late=bool(a[0] > gti.starts[0]), ends_early=bool(b[-1] < gti.stops[-1]))
+    return ExposureSum(
+        exposure, starts_late=bool(a[0] > gti.starts[0]), ends_early=bool(b[-1] < gti.stops[-1])
+    )
 
 
 @dataclass(frozen=True)

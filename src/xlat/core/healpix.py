@@ -28,8 +28,15 @@ def ang2pix(nside: int, lon_deg: FloatArray, lat_deg: FloatArray, nest: bool) ->
     return np.asarray(healpy.ang2pix(nside, theta, phi, nest=nest), dtype=np.int64)
 
 
-def query_disc(nside: int, lon_deg: float, lat_deg: float, radius_deg: float, nest: bool,
-               inclusive: bool = False, fact: int = 4) -> IntArray:
+def query_disc(
+    nside: int,
+    lon_deg: float,
+    lat_deg: float,
+    radius_deg: float,
+    nest: bool,
+    inclusive: bool = False,
+    fact: int = 4,
+) -> IntArray:
     """Sorted pixels whose centres lie in the disc (``inclusive``: pixels overlapping it)."""
     theta = np.deg2rad(90.0 - lat_deg)
     phi = np.deg2rad(lon_deg)

@@ -16,7 +16,9 @@ from xlat.core.selection import CutList
 from xlat.core.types import BoolArray, FloatArray
 
 
-def gti_from_rows(starts: FloatArray, stops: FloatArray, selected: BoolArray, tmin: float, tmax: float) -> Gti:
+def gti_from_rows(
+    starts: FloatArray, stops: FloatArray, selected: BoolArray, tmin: float, tmax: float
+) -> Gti:
     """GTI (MET s) from FT2 rows in file order, ``selected`` by the filter, clipped as gtmktime does.
 
     ``tmin`` / ``tmax`` are the FT1 EVENTS TSTART / TSTOP.

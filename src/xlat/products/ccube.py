@@ -28,8 +28,23 @@ from xlat.products.gti import read_gti
 from xlat.units import KEV_PER_MEV
 
 CCUBE_WHAT = "a gtbin counts map or cube"
-_STRUCTURAL = ("SIMPLE", "XTENSION", "BITPIX", "NAXIS", "NAXIS1", "NAXIS2", "NAXIS3", "EXTEND", "PCOUNT",
-               "GCOUNT", "TFIELDS", "CHECKSUM", "DATASUM", "BSCALE", "BZERO")
+_STRUCTURAL = (
+    "SIMPLE",
+    "XTENSION",
+    "BITPIX",
+    "NAXIS",
+    "NAXIS1",
+    "NAXIS2",
+    "NAXIS3",
+    "EXTEND",
+    "PCOUNT",
+    "GCOUNT",
+    "TFIELDS",
+    "CHECKSUM",
+    "DATASUM",
+    "BSCALE",
+    "BZERO",
+)
 
 
 @dataclass(frozen=True)
@@ -109,12 +124,15 @@ def read_counts_cube(path: str | Path) -> CountsCube:
             ebounds = ebounds.astype(np.float32)
             if ebounds.shape[0] != data.shape[0]:
                 raise FileFormatError(
-                    f"{p}: EBOUNDS has {ebounds.shape[0]} rows but the cube has {data.shape[0]} energy planes")
+                    f"{p}: EBOUNDS has {ebounds.shape[0]} rows but the cube has {data.shape[0]} energy planes"
+                )
             energy = energy_axis_from_ebounds(ebounds, p)
             ebounds_header = hdu.header.copy()
         gti = read_gti(hdul, p) if "GTI" in hdul else Gti.empty()
         gti_header = hdul["GTI"].header.copy() if "GTI" in hdul else None
-        counts = np.asarray(data).astype(np.int32 if data.dtype.kind in "iu" else data.dtype.newbyteorder("="))
+        counts = np.asarray(data).astype(
+            np.int32 if data.dtype.kind in "iu" else data.dtype.newbyteorder("=")
+        )
         return CountsCube(counts, geom, energy, ebounds, gti, header, ebounds_header, gti_header, p)
     finally:
         hdul.close()
@@ -130,8 +148,10 @@ def _copy_cards(target: fits.Header, source: fits.Header | None, skip_columns: b
             continue
         if skip_columns and key.startswith(("TTYPE", "TFORM")):
             continue
-        target.append(card.copy() if hasattr(card, "copy") else fits.Card(card.keyword, card.value, card.comment),
-                      end=True)
+        target.append(
+            card.copy() if hasattr(card, "copy") else fits.Card(card.keyword, card.value, card.comment),
+            end=True,
+        )
 
 
 def _structural_comments(target: fits.Header, source: fits.Header | None) -> None:
@@ -184,8 +204,10 @@ def _table_header(hdu: fits.BinTableHDU, template: fits.Header | None) -> None:
 
 def _gti_hdu(cube: CountsCube) -> fits.BinTableHDU:
     unit = None if cube.gti_header is not None else "s"
-    cols = [fits.Column(name="START", format="D", unit=unit, array=cube.gti.starts),
-            fits.Column(name="STOP", format="D", unit=unit, array=cube.gti.stops)]
+    cols = [
+        fits.Column(name="START", format="D", unit=unit, array=cube.gti.starts),
+        fits.Column(name="STOP", format="D", unit=unit, array=cube.gti.stops),
+    ]
     hdu = fits.BinTableHDU.from_columns(cols, name="GTI")
     _table_header(hdu, cube.gti_header)
     return hdu

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from xlat.core.gti import Gti
-from xlat.core.selection import BitMaskValidity, CutList, cuts_from_dss, merge_file_cuts
+from xlat.core.gtselect import cuts_from_dss, merge_file_cuts
+from xlat.core.selection import BitMaskValidity, CutList
 from xlat.errors import FileFormatError, InputError
 from xlat.products.dss import DataSubspace, DssEntry
 from xlat.products.ft1 import EventList
@@ -29,8 +30,9 @@ def dss_from_cuts(cuts: CutList, include_time_ranges: bool = False) -> DataSubsp
     return DataSubspace(tuple(DssEntry(t, u, v, r) for t, u, v, r in tuples))
 
 
-def header_cuts(dss: DataSubspace, gti: Gti, where: str, columns: set[str] | None = None,
-                skip_time_ranges: bool = False) -> CutList:
+def header_cuts(
+    dss: DataSubspace, gti: Gti, where: str, columns: set[str] | None = None, skip_time_ranges: bool = False
+) -> CutList:
     """Cuts of one header's DSS keywords; ``where`` names the file for messages."""
     try:
         return cuts_from_dss(dss_tuples(dss), lambda: gti, columns, skip_time_ranges)
@@ -51,7 +53,8 @@ def event_cuts(events: EventList, check_columns: bool = True, skip_time_ranges: 
         first = per_file[0]
         bad = next(k for k, cuts in enumerate(per_file) if not first.matches_without_gtis(cuts))
         raise FileFormatError(
-            f"{events.paths[bad]}: DSS keywords do not match those of {events.paths[0]}; cannot merge") from None
+            f"{events.paths[bad]}: DSS keywords do not match those of {events.paths[0]}; cannot merge"
+        ) from None
 
 
 def _read_mask_table(path: Path) -> dict[int, int]:

@@ -77,7 +77,9 @@ class EventList:
     @property
     def source(self) -> str:
         """The input file name(s) for messages."""
-        return str(self.paths[0]) if len(self.paths) == 1 else f"{self.paths[0]} (+{len(self.paths) - 1} files)"
+        return (
+            str(self.paths[0]) if len(self.paths) == 1 else f"{self.paths[0]} (+{len(self.paths) - 1} files)"
+        )
 
     def has(self, name: str) -> bool:
         return name.upper() in self.names
@@ -107,9 +109,16 @@ class EventList:
     def take(self, keep: np.ndarray) -> EventList:
         """The rows where ``keep`` is True (a new list; headers and GTIs unchanged)."""
         return EventList(
-            rows=self.rows[keep], header=self.header, primary_header=self.primary_header,
-            gti_header=self.gti_header, gti=self.gti, paths=self.paths, file_index=self.file_index[keep],
-            file_gtis=self.file_gtis, file_headers=self.file_headers, evtable=self.evtable,
+            rows=self.rows[keep],
+            header=self.header,
+            primary_header=self.primary_header,
+            gti_header=self.gti_header,
+            gti=self.gti,
+            paths=self.paths,
+            file_index=self.file_index[keep],
+            file_gtis=self.file_gtis,
+            file_headers=self.file_headers,
+            evtable=self.evtable,
         )
 
     def in_file_gtis(self) -> np.ndarray:
@@ -139,8 +148,9 @@ def _read_one(path: Path, evtable: str) -> tuple[np.ndarray, fits.Header, fits.H
         hdul.close()
 
 
-def read_ft1(spec: str | Path | Sequence[str | Path], evtable: str = "EVENTS",
-             require: Iterable[str] = ()) -> EventList:
+def read_ft1(
+    spec: str | Path | Sequence[str | Path], evtable: str = "EVENTS", require: Iterable[str] = ()
+) -> EventList:
     """Read FT1 events: a path, ``@list`` file, or a sequence of paths (merged in order).
 
     ``require`` names columns that must exist (checked for every file, one-line error naming
@@ -153,17 +163,28 @@ def read_ft1(spec: str | Path | Sequence[str | Path], evtable: str = "EVENTS",
         present = {n.upper() for n in part[0].dtype.names or ()}
         for name in require:
             if name.upper() not in present:
-                raise FileFormatError(f"{p}: HDU '{evtable}' has no column '{name.upper()}' (is this {FT1_WHAT}?)")
+                raise FileFormatError(
+                    f"{p}: HDU '{evtable}' has no column '{name.upper()}' (is this {FT1_WHAT}?)"
+                )
         if part[0].dtype != first_rows.dtype:
-            raise FileFormatError(f"{p}: EVENTS columns differ from those of {paths[0]}; cannot merge these files")
+            raise FileFormatError(
+                f"{p}: EVENTS columns differ from those of {paths[0]}; cannot merge these files"
+            )
     rows = first_rows if len(parts) == 1 else np.concatenate([part[0] for part in parts])
     index = np.concatenate([np.full(part[0].shape[0], k, dtype=np.int32) for k, part in enumerate(parts)])
     gti = parts[0][4]
     for part in parts[1:]:
         gti = gti.union(part[4])
     return EventList(
-        rows=rows, header=header, primary_header=primary, gti_header=gti_header, gti=gti, paths=tuple(paths),
-        file_index=index, file_gtis=tuple(part[4] for part in parts), file_headers=tuple(part[1] for part in parts),
+        rows=rows,
+        header=header,
+        primary_header=primary,
+        gti_header=gti_header,
+        gti=gti,
+        paths=tuple(paths),
+        file_index=index,
+        file_gtis=tuple(part[4] for part in parts),
+        file_headers=tuple(part[1] for part in parts),
         evtable=evtable,
     )
 
@@ -200,10 +221,18 @@ def _table_bytes(header: fits.Header, rows: np.ndarray) -> Iterable[bytes | memo
             yield b"\0" * pad
 
 
-def write_ft1(path: str | Path, events: EventList, *, gti: Gti, clobber: bool,
-              dss: DataSubspace | None = None, history: Sequence[str] = (),
-              primary_keys: Mapping[str, Any] | None = None, events_keys: Mapping[str, Any] | None = None,
-              gti_keys: Mapping[str, Any] | None = None) -> Path:
+def write_ft1(
+    path: str | Path,
+    events: EventList,
+    *,
+    gti: Gti,
+    clobber: bool,
+    dss: DataSubspace | None = None,
+    history: Sequence[str] = (),
+    primary_keys: Mapping[str, Any] | None = None,
+    events_keys: Mapping[str, Any] | None = None,
+    gti_keys: Mapping[str, Any] | None = None,
+) -> Path:
     """Write PRIMARY, EVENTS (rows as stored) and GTI (with ONTIME) like gtselect / gtmktime.
 
     ``dss`` replaces the EVENTS DSS keywords (None keeps them); ``history`` lines are added as

@@ -20,18 +20,46 @@ from xlat.products.gti import gti_hdu
 from xlat.units import MJDREFF, MJDREFI
 
 FT1_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("ENERGY", "E", "MeV"), ("RA", "E", "deg"), ("DEC", "E", "deg"), ("L", "E", "deg"), ("B", "E", "deg"),
-    ("THETA", "E", "deg"), ("PHI", "E", "deg"), ("ZENITH_ANGLE", "E", "deg"), ("EARTH_AZIMUTH_ANGLE", "E", "deg"),
-    ("TIME", "D", "s"), ("EVENT_ID", "J", ""), ("RUN_ID", "J", ""), ("RECON_VERSION", "I", ""),
-    ("CALIB_VERSION", "3I", ""), ("EVENT_CLASS", "32X", ""), ("EVENT_TYPE", "32X", ""),
-    ("CONVERSION_TYPE", "I", ""), ("LIVETIME", "D", "s"),
+    ("ENERGY", "E", "MeV"),
+    ("RA", "E", "deg"),
+    ("DEC", "E", "deg"),
+    ("L", "E", "deg"),
+    ("B", "E", "deg"),
+    ("THETA", "E", "deg"),
+    ("PHI", "E", "deg"),
+    ("ZENITH_ANGLE", "E", "deg"),
+    ("EARTH_AZIMUTH_ANGLE", "E", "deg"),
+    ("TIME", "D", "s"),
+    ("EVENT_ID", "J", ""),
+    ("RUN_ID", "J", ""),
+    ("RECON_VERSION", "I", ""),
+    ("CALIB_VERSION", "3I", ""),
+    ("EVENT_CLASS", "32X", ""),
+    ("EVENT_TYPE", "32X", ""),
+    ("CONVERSION_TYPE", "I", ""),
+    ("LIVETIME", "D", "s"),
 )
 FT2_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("START", "D", "s"), ("STOP", "D", "s"), ("SC_POSITION", "3E", "m"), ("LAT_GEO", "E", "deg"),
-    ("LON_GEO", "E", "deg"), ("RAD_GEO", "E", "m"), ("RA_ZENITH", "E", "deg"), ("DEC_ZENITH", "E", "deg"),
-    ("IN_SAA", "L", ""), ("RA_SCZ", "E", "deg"), ("DEC_SCZ", "E", "deg"), ("RA_SCX", "E", "deg"),
-    ("DEC_SCX", "E", "deg"), ("ROCK_ANGLE", "E", "deg"), ("LAT_MODE", "J", ""), ("LAT_CONFIG", "B", ""),
-    ("DATA_QUAL", "I", ""), ("LIVETIME", "D", "s"), ("RA_SUN", "E", "deg"), ("DEC_SUN", "E", "deg"),
+    ("START", "D", "s"),
+    ("STOP", "D", "s"),
+    ("SC_POSITION", "3E", "m"),
+    ("LAT_GEO", "E", "deg"),
+    ("LON_GEO", "E", "deg"),
+    ("RAD_GEO", "E", "m"),
+    ("RA_ZENITH", "E", "deg"),
+    ("DEC_ZENITH", "E", "deg"),
+    ("IN_SAA", "L", ""),
+    ("RA_SCZ", "E", "deg"),
+    ("DEC_SCZ", "E", "deg"),
+    ("RA_SCX", "E", "deg"),
+    ("DEC_SCX", "E", "deg"),
+    ("ROCK_ANGLE", "E", "deg"),
+    ("LAT_MODE", "J", ""),
+    ("LAT_CONFIG", "B", ""),
+    ("DATA_QUAL", "I", ""),
+    ("LIVETIME", "D", "s"),
+    ("RA_SUN", "E", "deg"),
+    ("DEC_SUN", "E", "deg"),
 )
 
 
@@ -43,18 +71,25 @@ def mask_to_bits(mask: np.ndarray) -> np.ndarray:
 
 
 def _time_keys(tstart: float, tstop: float) -> list[tuple[str, Any, str]]:
-    return [("TELESCOP", "GLAST", "name of telescope generating data"),
-            ("INSTRUME", "LAT", "name of instrument generating data"),
-            ("EQUINOX", 2000.0, "equinox for ra and dec"), ("RADECSYS", "FK5", "world coord. system"),
-            ("TSTART", float(tstart), "mission time of the start of the observation"),
-            ("TSTOP", float(tstop), "mission time of the end of the observation"),
-            ("MJDREFI", float(MJDREFI), "Integer part of MJD of MET 0"),
-            ("MJDREFF", MJDREFF, "Fractional part of MJD of MET 0"),
-            ("TIMEUNIT", "s", "units for the time related keywords"), ("TIMEZERO", 0.0, "clock correction"),
-            ("TIMESYS", "TT", "type of time system that is used"), ("TIMEREF", "LOCAL", "reference frame used for times")]
+    return [
+        ("TELESCOP", "GLAST", "name of telescope generating data"),
+        ("INSTRUME", "LAT", "name of instrument generating data"),
+        ("EQUINOX", 2000.0, "equinox for ra and dec"),
+        ("RADECSYS", "FK5", "world coord. system"),
+        ("TSTART", float(tstart), "mission time of the start of the observation"),
+        ("TSTOP", float(tstop), "mission time of the end of the observation"),
+        ("MJDREFI", float(MJDREFI), "Integer part of MJD of MET 0"),
+        ("MJDREFF", MJDREFF, "Fractional part of MJD of MET 0"),
+        ("TIMEUNIT", "s", "units for the time related keywords"),
+        ("TIMEZERO", 0.0, "clock correction"),
+        ("TIMESYS", "TT", "type of time system that is used"),
+        ("TIMEREF", "LOCAL", "reference frame used for times"),
+    ]
 
 
-def _table(columns: tuple[tuple[str, str, str], ...], values: Mapping[str, np.ndarray], name: str) -> fits.BinTableHDU:
+def _table(
+    columns: tuple[tuple[str, str, str], ...], values: Mapping[str, np.ndarray], name: str
+) -> fits.BinTableHDU:
     cols = []
     for col, fmt, unit in columns:
         array = values[col]
@@ -64,8 +99,17 @@ def _table(columns: tuple[tuple[str, str, str], ...], values: Mapping[str, np.nd
     return fits.BinTableHDU.from_columns(cols, name=name)
 
 
-def write_new_ft1(path: str | Path, columns: Mapping[str, np.ndarray], gti: Gti, tstart: float, tstop: float,
-                  dss: DataSubspace, creator: str, clobber: bool = True, pass_ver: str = "P8R3") -> Path:
+def write_new_ft1(
+    path: str | Path,
+    columns: Mapping[str, np.ndarray],
+    gti: Gti,
+    tstart: float,
+    tstop: float,
+    dss: DataSubspace,
+    creator: str,
+    clobber: bool = True,
+    pass_ver: str = "P8R3",
+) -> Path:
     """An FT1 file (PRIMARY, EVENTS, GTI) from event columns; ``dss`` records how it was selected."""
     primary = fits.PrimaryHDU()
     events = _table(FT1_COLUMNS, columns, "EVENTS")
@@ -77,13 +121,17 @@ def write_new_ft1(path: str | Path, columns: Mapping[str, np.ndarray], gti: Gti,
     events.header["HDUCLAS1"] = ("EVENTS", "extension contains events")
     events.header["PASS_VER"] = (pass_ver, "IRF pass version")
     dss.write(events.header)
-    gti_table = gti_hdu(gti, template=fits.Header([fits.Card(k, v, c) for k, v, c in _time_keys(tstart, tstop)]))
+    gti_table = gti_hdu(
+        gti, template=fits.Header([fits.Card(k, v, c) for k, v, c in _time_keys(tstart, tstop)])
+    )
     with atomic_output(path, clobber) as tmp:
         fits.HDUList([primary, events, gti_table]).writeto(tmp, checksum=True)
     return Path(path)
 
 
-def write_new_ft2(path: str | Path, columns: Mapping[str, np.ndarray], creator: str, clobber: bool = True) -> Path:
+def write_new_ft2(
+    path: str | Path, columns: Mapping[str, np.ndarray], creator: str, clobber: bool = True
+) -> Path:
     """An FT2 spacecraft file (PRIMARY, SC_DATA) from row columns (START, STOP, ... per FT2_COLUMNS)."""
     primary = fits.PrimaryHDU()
     table = _table(FT2_COLUMNS, columns, "SC_DATA")

@@ -23,46 +23,99 @@ from xlat.products.dss import DataSubspace
 from xlat.products.fitsio import get_hdu, open_fits, require_columns
 from xlat.products.ft1 import EventList
 
-HARVESTED = ("TELESCOP", "INSTRUME", "CHANTYPE", "DATE", "DATE-OBS", "DATE-END", "OBJECT", "TIMESYS", "MJDREFI",
-             "MJDREFF", "EQUNINOX", "RADECSYS", "EXPOSURE", "ONTIME", "TSTART", "TSTOP", "OBSERVER", "RESPFILE",
-             "DETNAM", "DATATYPE", "RA_OBJ", "DEC_OBJ", "TRIGTIME", "PRIMTYPE", "EVT_DEAD", "EVTDEDHI", "TIMEUNIT",
-             "TIMEZERO", "TIMEREF", "CLOCKAPP", "GPS_OUT", "NDSKEYS")
+HARVESTED = (
+    "TELESCOP",
+    "INSTRUME",
+    "CHANTYPE",
+    "DATE",
+    "DATE-OBS",
+    "DATE-END",
+    "OBJECT",
+    "TIMESYS",
+    "MJDREFI",
+    "MJDREFF",
+    "EQUNINOX",
+    "RADECSYS",
+    "EXPOSURE",
+    "ONTIME",
+    "TSTART",
+    "TSTOP",
+    "OBSERVER",
+    "RESPFILE",
+    "DETNAM",
+    "DATATYPE",
+    "RA_OBJ",
+    "DEC_OBJ",
+    "TRIGTIME",
+    "PRIMTYPE",
+    "EVT_DEAD",
+    "EVTDEDHI",
+    "TIMEUNIT",
+    "TIMEZERO",
+    "TIMEREF",
+    "CLOCKAPP",
+    "GPS_OUT",
+    "NDSKEYS",
+)
 """Keywords evtbin copies from the input headers when its template has them (``EQUNINOX`` sic)."""
 
 Card = tuple[str, Any, str]
 
-_TIME = [("DATE-OBS", None, "Start Date and Time of the observation (UTC)"),
-         ("DATE-END", None, "End Date and Time of the observation (UTC)"),
-         ("TIMEUNIT", "s", "units for the time related keywords"), ("TIMEZERO", 0.0, "clock correction"),
-         ("TIMESYS", "MJD", "Time system used to define time"), ("TIMEREF", "LOCAL", "reference frame used for times"),
-         ("CLOCKAPP", False, "was a clock drift correction applied"),
-         ("GPS_OUT", False, "whether GPS time was unavailable at any time")]
-PRIMARY_TAIL: list[Card] = [("DATE", None, "Date file was made"), ("FILENAME", None, "Name of this file"),
-                            ("TELESCOP", "GLAST", "Name of telescope generating data"),
-                            ("INSTRUME", "LAT", "Name of instrument generating data"), *_TIME]
-IMAGE_TAIL: list[Card] = [("NDSKEYS", 0, "Number of data subspace keywords in header"),
-                          ("EQUINOX", 2000.0, "Equinox of RA & DEC specifications"), ("OBSERVER", "Michelson", "PI name"),
-                          ("CREATOR", None, "Software and version creating file")]
-EBOUNDS_KEYS: list[Card] = [("TELESCOP", "GLAST", "Telescope or mission name"), ("INSTRUME", "LAT", "Instrument name"),
-                            ("FILTER", "NONE", "Instrument filter in use (if any)"),
-                            ("CHANTYPE", "PI", "Energy channel type"),
-                            ("DETCHANS", None, "Total number of detector channels available."),
-                            ("HDUCLASS", "OGIP", "Format confirms to OGIP standard"),
-                            ("HDUCLAS1", "RESPONSE", "Extension contains response data"),
-                            ("HDUCLAS2", "EBOUNDS", "Extension contains response matrix"),
-                            ("HDUVERS", "1.2.0", "Version number of the format"), *_TIME,
-                            ("CREATOR", None, "Software and version creating file"),
-                            ("TUNIT2", "keV", "Unit of this field"), ("TUNIT3", "keV", "Unit of this field")]
-GTI_KEYS: list[Card] = [("TELESCOP", "GLAST", "Telescope or mission name"), ("INSTRUME", "LAT", "Instrument name"),
-                        ("MJDREFI", None, "Integer part of MJD"), ("MJDREFF", None, "Fractional part of MJD"),
-                        ("TSTART", None, "Lower bound of first GTI"), ("TSTOP", None, "Upper bound of last GTI"),
-                        ("EXPOSURE", None, "Total livetime in seconds"),
-                        ("HDUCLASS", "OGIP", "File format is OGIP standard"),
-                        ("HDUCLAS1", "GTI", "Contains Good Time Intervals"),
-                        ("HDUVERS", "1.2.0", "Version of file format"), *_TIME,
-                        ("NDSKEYS", 0, "Number of data subspace keywords in header"),
-                        ("CREATOR", None, "Software and version creating file"),
-                        ("TUNIT1", "s", "Unit of this field"), ("TUNIT2", "s", "Unit of this field")]
+_TIME = [
+    ("DATE-OBS", None, "Start Date and Time of the observation (UTC)"),
+    ("DATE-END", None, "End Date and Time of the observation (UTC)"),
+    ("TIMEUNIT", "s", "units for the time related keywords"),
+    ("TIMEZERO", 0.0, "clock correction"),
+    ("TIMESYS", "MJD", "Time system used to define time"),
+    ("TIMEREF", "LOCAL", "reference frame used for times"),
+    ("CLOCKAPP", False, "was a clock drift correction applied"),
+    ("GPS_OUT", False, "whether GPS time was unavailable at any time"),
+]
+PRIMARY_TAIL: list[Card] = [
+    ("DATE", None, "Date file was made"),
+    ("FILENAME", None, "Name of this file"),
+    ("TELESCOP", "GLAST", "Name of telescope generating data"),
+    ("INSTRUME", "LAT", "Name of instrument generating data"),
+    *_TIME,
+]
+IMAGE_TAIL: list[Card] = [
+    ("NDSKEYS", 0, "Number of data subspace keywords in header"),
+    ("EQUINOX", 2000.0, "Equinox of RA & DEC specifications"),
+    ("OBSERVER", "Michelson", "PI name"),
+    ("CREATOR", None, "Software and version creating file"),
+]
+EBOUNDS_KEYS: list[Card] = [
+    ("TELESCOP", "GLAST", "Telescope or mission name"),
+    ("INSTRUME", "LAT", "Instrument name"),
+    ("FILTER", "NONE", "Instrument filter in use (if any)"),
+    ("CHANTYPE", "PI", "Energy channel type"),
+    ("DETCHANS", None, "Total number of detector channels available."),
+    ("HDUCLASS", "OGIP", "Format confirms to OGIP standard"),
+    ("HDUCLAS1", "RESPONSE", "Extension contains response data"),
+    ("HDUCLAS2", "EBOUNDS", "Extension contains response matrix"),
+    ("HDUVERS", "1.2.0", "Version number of the format"),
+    *_TIME,
+    ("CREATOR", None, "Software and version creating file"),
+    ("TUNIT2", "keV", "Unit of this field"),
+    ("TUNIT3", "keV", "Unit of this field"),
+]
+GTI_KEYS: list[Card] = [
+    ("TELESCOP", "GLAST", "Telescope or mission name"),
+    ("INSTRUME", "LAT", "Instrument name"),
+    ("MJDREFI", None, "Integer part of MJD"),
+    ("MJDREFF", None, "Fractional part of MJD"),
+    ("TSTART", None, "Lower bound of first GTI"),
+    ("TSTOP", None, "Upper bound of last GTI"),
+    ("EXPOSURE", None, "Total livetime in seconds"),
+    ("HDUCLASS", "OGIP", "File format is OGIP standard"),
+    ("HDUCLAS1", "GTI", "Contains Good Time Intervals"),
+    ("HDUVERS", "1.2.0", "Version of file format"),
+    *_TIME,
+    ("NDSKEYS", 0, "Number of data subspace keywords in header"),
+    ("CREATOR", None, "Software and version creating file"),
+    ("TUNIT1", "s", "Unit of this field"),
+    ("TUNIT2", "s", "Unit of this field"),
+]
 
 
 def harvest_keywords(events: EventList) -> dict[str, tuple[Any, str]]:
@@ -76,8 +129,11 @@ def harvest_keywords(events: EventList) -> dict[str, tuple[Any, str]]:
     return out
 
 
-def fill(template: Sequence[Card], harvested: Mapping[str, tuple[Any, str]],
-         values: Mapping[str, Any] | None = None) -> fits.Header:
+def fill(
+    template: Sequence[Card],
+    harvested: Mapping[str, tuple[Any, str]],
+    values: Mapping[str, Any] | None = None,
+) -> fits.Header:
     """A header from a template: explicit ``values``, else harvested value+comment, else the default."""
     header = fits.Header()
     values = values or {}
@@ -115,8 +171,15 @@ def copied_history(events: EventList, creator: str) -> list[str]:
         hist = [str(v) for v in header.get("HISTORY", [])]
         rule = "-" * 72
         if hist:
-            lines += [rule, f"BEGIN history copied from {path}[{events.evtable}]", rule, *hist, rule,
-                      "END copied history", rule]
+            lines += [
+                rule,
+                f"BEGIN history copied from {path}[{events.evtable}]",
+                rule,
+                *hist,
+                rule,
+                "END copied history",
+                rule,
+            ]
     if lines:
         lines.insert(0, f"The following history was copied from input files by {creator}")
     return lines
@@ -130,17 +193,28 @@ def _table(columns: list[fits.Column], name: str, keys: fits.Header) -> fits.Bin
 
 
 def gti_table(gti: Gti, keys: fits.Header) -> fits.BinTableHDU:
-    return _table([fits.Column(name="START", format="D", array=gti.starts),
-                   fits.Column(name="STOP", format="D", array=gti.stops)], "GTI", keys)
+    return _table(
+        [
+            fits.Column(name="START", format="D", array=gti.starts),
+            fits.Column(name="STOP", format="D", array=gti.stops),
+        ],
+        "GTI",
+        keys,
+    )
 
 
 def ebounds_table(lo_mev: np.ndarray, hi_mev: np.ndarray, keys: fits.Header) -> fits.BinTableHDU:
     """EBOUNDS: CHANNEL (1-based), E_MIN / E_MAX in keV (float32)."""
     n = len(lo_mev)
-    return _table([fits.Column(name="CHANNEL", format="I", array=np.arange(1, n + 1, dtype=np.int16)),
-                   fits.Column(name="E_MIN", format="1E", array=(1000.0 * np.asarray(lo_mev)).astype(np.float32)),
-                   fits.Column(name="E_MAX", format="1E", array=(1000.0 * np.asarray(hi_mev)).astype(np.float32))],
-                  "EBOUNDS", keys)
+    return _table(
+        [
+            fits.Column(name="CHANNEL", format="I", array=np.arange(1, n + 1, dtype=np.int16)),
+            fits.Column(name="E_MIN", format="1E", array=(1000.0 * np.asarray(lo_mev)).astype(np.float32)),
+            fits.Column(name="E_MAX", format="1E", array=(1000.0 * np.asarray(hi_mev)).astype(np.float32)),
+        ],
+        "EBOUNDS",
+        keys,
+    )
 
 
 def write_hdus(path: str | Path, hdus: list[Any], clobber: bool) -> Path:
@@ -149,12 +223,17 @@ def write_hdus(path: str | Path, hdus: list[Any], clobber: bool) -> Path:
     return Path(path)
 
 
-def primary_table_header(harvested: Mapping[str, tuple[Any, str]], values: Mapping[str, Any]) -> fits.PrimaryHDU:
+def primary_table_header(
+    harvested: Mapping[str, tuple[Any, str]], values: Mapping[str, Any]
+) -> fits.PrimaryHDU:
     """The empty primary HDU of LC / PHA / HEALPIX files (BITPIX 8 or 32 per template)."""
     hdu = fits.PrimaryHDU()
-    for card in fill(PRIMARY_TAIL + [("OBSERVER", "Michelson", "PI name"),
-                                     ("CREATOR", None, "Software and version creating file")],
-                     harvested, values).cards:
+    for card in fill(
+        PRIMARY_TAIL
+        + [("OBSERVER", "Michelson", "PI name"), ("CREATOR", None, "Software and version creating file")],
+        harvested,
+        values,
+    ).cards:
         hdu.header.append(card, end=True)
     return hdu
 

@@ -33,17 +33,48 @@ class Demo(Command):
         data = make_demo_data(session, self.outdir, self.seed)
         folder = session.path(self.outdir)
         ft1, ft2 = str(data.ft1), str(data.ft2)
-        sel, mkt, cube = (str(folder / name) for name in ("demo_select.fits", "demo_mktime.fits", "demo_ccube.fits"))
+        sel, mkt, cube = (
+            str(folder / name) for name in ("demo_select.fits", "demo_mktime.fits", "demo_ccube.fits")
+        )
         steps: list[Command] = [
-            Select(infile=ft1, outfile=sel, ra=CENTER[0], dec=CENTER[1], rad=10.0, tmin=None, tmax=None, emin=100.0,
-                   emax=300000.0, zmax=90.0, evclass=128, evtype=3),
+            Select(
+                infile=ft1,
+                outfile=sel,
+                ra=CENTER[0],
+                dec=CENTER[1],
+                rad=10.0,
+                tmin=None,
+                tmax=None,
+                emin=100.0,
+                emax=300000.0,
+                zmax=90.0,
+                evclass=128,
+                evtype=3,
+            ),
             Mktime(scfile=ft2, filter="DATA_QUAL>0 && LAT_CONFIG==1", roicut=False, evfile=sel, outfile=mkt),
-            Bin(evfile=mkt, scfile=ft2, outfile=cube, algorithm="CCUBE", nxpix=70, nypix=70, binsz=0.2,
-                coordsys="CEL", xref=CENTER[0], yref=CENTER[1], proj="AIT", ebinalg="LOG", emin=100.0,
-                emax=300000.0, enumbins=20),
+            Bin(
+                evfile=mkt,
+                scfile=ft2,
+                outfile=cube,
+                algorithm="CCUBE",
+                nxpix=70,
+                nypix=70,
+                binsz=0.2,
+                coordsys="CEL",
+                xref=CENTER[0],
+                yref=CENTER[1],
+                proj="AIT",
+                ebinalg="LOG",
+                emin=100.0,
+                emax=300000.0,
+                enumbins=20,
+            ),
         ]
-        lines = ["xlat interim demo (synthetic data; the simulation issue will replace it)",
-                 f"made {data.ft1} ({data.n_events} events, {data.n_gti} GTIs) and {data.ft2} ({data.n_rows} rows)"]
+        lines = [
+            "xlat interim demo (synthetic data; the simulation issue will replace it)",
+            f"made {data.ft1} ({data.n_events} events, {data.n_gti} GTIs)",
+            f"and {data.ft2} ({data.n_rows} FT2 rows)",
+        ]
         for step in steps:
             lines.append(f"$ xlat {format_command(step)}")
             report = step.run(session)

@@ -32,22 +32,50 @@ class Select(ToolCommand):
 
     infile: str = arg(REQUIRED, kind="file", query=True, help="Input FT1 file (or @list of files)")
     outfile: str = arg(REQUIRED, kind="file", query=True, help="Output FT1 file")
-    ra: float | None = arg(None, kind="float", indef=True, minimum=0, maximum=360, query=True,
-                           help="RA for new search center (degrees)")
-    dec: float | None = arg(None, kind="float", indef=True, minimum=-90, maximum=90, query=True,
-                            help="Dec for new search center (degrees)")
-    rad: float | None = arg(None, kind="float", indef=True, minimum=0, maximum=180, query=True,
-                            help="radius of new search region (degrees)")
-    tmin: float | None = arg(None, kind="float", indef=True, minimum=0, query=True, help="start time (MET in s)")
-    tmax: float | None = arg(None, kind="float", indef=True, minimum=0, query=True, help="end time (MET in s)")
+    ra: float | None = arg(
+        None,
+        kind="float",
+        indef=True,
+        minimum=0,
+        maximum=360,
+        query=True,
+        help="RA for new search center (degrees)",
+    )
+    dec: float | None = arg(
+        None,
+        kind="float",
+        indef=True,
+        minimum=-90,
+        maximum=90,
+        query=True,
+        help="Dec for new search center (degrees)",
+    )
+    rad: float | None = arg(
+        None,
+        kind="float",
+        indef=True,
+        minimum=0,
+        maximum=180,
+        query=True,
+        help="radius of new search region (degrees)",
+    )
+    tmin: float | None = arg(
+        None, kind="float", indef=True, minimum=0, query=True, help="start time (MET in s)"
+    )
+    tmax: float | None = arg(
+        None, kind="float", indef=True, minimum=0, query=True, help="end time (MET in s)"
+    )
     emin: float = arg(30.0, kind="float", minimum=0, query=True, help="lower energy limit (MeV)")
     emax: float = arg(300000.0, kind="float", minimum=0, query=True, help="upper energy limit (MeV)")
     zmin: float = arg(0.0, kind="float", minimum=0, maximum=180, help="minimum zenith angle value (degrees)")
-    zmax: float = arg(180.0, kind="float", minimum=0, maximum=180, query=True,
-                      help="maximum zenith angle value (degrees)")
+    zmax: float = arg(
+        180.0, kind="float", minimum=0, maximum=180, query=True, help="maximum zenith angle value (degrees)"
+    )
     evclass: int | None = arg(None, kind="int", indef=True, minimum=0, help="Event class selection")
     evtype: int | None = arg(None, kind="int", indef=True, minimum=0, help="Event type selections")
-    convtype: int = arg(-1, kind="int", minimum=-1, maximum=1, help="Conversion type (-1=both, 0=Front, 1=Back)")
+    convtype: int = arg(
+        -1, kind="int", minimum=-1, maximum=1, help="Conversion type (-1=both, 0=Front, 1=Back)"
+    )
     phasemin: float = arg(0.0, kind="float", minimum=0, maximum=1, help="minimum pulse phase")
     phasemax: float = arg(1.0, kind="float", minimum=0, maximum=1, help="maximum pulse phase")
     evtable: str = arg("EVENTS", help="Event data extension")
@@ -69,18 +97,25 @@ class Mktime(ToolCommand):
 
     scfile: str = arg(REQUIRED, kind="file", query=True, help="Spacecraft data file")
     sctable: str = arg("SC_DATA", help="Spacecraft data extension")
-    filter: str = arg("DATA_QUAL>0 && LAT_CONFIG==1 && ABS(ROCK_ANGLE)<52", query=True, help="Filter expression")
+    filter: str = arg(
+        "DATA_QUAL>0 && LAT_CONFIG==1 && ABS(ROCK_ANGLE)<52", query=True, help="Filter expression"
+    )
     roicut: bool = arg(True, kind="bool", query=True, help="Apply ROI-based zenith angle cut")
     evfile: str = arg(REQUIRED, kind="file", query=True, help="Event data file")
     evtable: str = arg("EVENTS", help="Event data extension")
     outfile: str = arg(REQUIRED, kind="file", query=True, help="Output event file name")
-    apply_filter: bool = arg(True, kind="bool",
-                             help="apply GTI filter (as gtmktime: checks DSS columns; events are always filtered)")
+    apply_filter: bool = arg(
+        True,
+        kind="bool",
+        help="apply GTI filter (as gtmktime: checks DSS columns; events are always filtered)",
+    )
     overwrite: bool = arg(False, kind="bool", help="Build GTI from scratch (overwrite existing GTI)")
     header_obstimes: bool = arg(True, kind="bool", help="Use FITS header values for TSTART and TSTOP")
     tstart: float = arg(0.0, kind="float", help="Observation start time (MET)")
     tstop: float = arg(0.0, kind="float", help="Observation stop time (MET)")
-    gtifile: str = arg("default", help="Name of temporary file for storing GTIs (unused: xlat keeps them in memory)")
+    gtifile: str = arg(
+        "default", help="Name of temporary file for storing GTIs (unused: xlat keeps them in memory)"
+    )
 
     def run(self, session: Session) -> StepReport:
         from xlat.session.steps.mktime import run_mktime
@@ -111,37 +146,74 @@ class Bin(ToolCommand):
     evfile: str = arg(REQUIRED, kind="file", query=True, help="Event data file name")
     scfile: str = arg("NONE", kind="file", query=True, help="Spacecraft data file name")
     outfile: str = arg(REQUIRED, kind="file", query=True, help="Output file name")
-    algorithm: str = arg("PHA2", choices=("CCUBE", "CMAP", "LC", "PHA1", "PHA2", "HEALPIX"), query=True,
-                         help="Type of output file")
-    ebinalg: str = arg("LOG", choices=("FILE", "LIN", "LOG"), query=True, help="Algorithm for defining energy bins")
+    algorithm: str = arg(
+        "PHA2",
+        choices=("CCUBE", "CMAP", "LC", "PHA1", "PHA2", "HEALPIX"),
+        query=True,
+        help="Type of output file",
+    )
+    ebinalg: str = arg(
+        "LOG", choices=("FILE", "LIN", "LOG"), query=True, help="Algorithm for defining energy bins"
+    )
     emin: float = arg(30.0, kind="float", query=True, help="Start value for first energy bin in MeV")
     emax: float = arg(200000.0, kind="float", query=True, help="Stop value for last energy bin in MeV")
-    enumbins: int | None = arg(None, kind="int", query=True, help="Number of logarithmically uniform energy bins")
-    denergy: float | None = arg(None, kind="float", query=True, help="Width of linearly uniform energy bins in MeV")
-    ebinfile: str = arg("NONE", kind="file", query=True,
-                        help="Name of the file containing the energy bin definition")
-    tbinalg: str = arg("LIN", choices=("FILE", "LIN", "SNR"), query=True, help="Algorithm for defining time bins")
-    tstart: float | None = arg(None, kind="float", indef=True, query=True,
-                               help="Start value for first time bin in MET")
-    tstop: float | None = arg(None, kind="float", indef=True, query=True, help="Stop value for last time bin in MET")
-    dtime: float | None = arg(None, kind="float", query=True, help="Width of linearly uniform time bins in seconds")
-    tbinfile: str = arg("NONE", kind="file", query=True, help="Name of the file containing the time bin definition")
-    snratio: float | None = arg(None, kind="float", minimum=1e-8, query=True, help="Signal-to-noise ratio per time bin")
-    lcemin: float | None = arg(None, kind="float", minimum=0, query=True, help="Lower bound of energy range in MeV")
-    lcemax: float | None = arg(None, kind="float", minimum=0, query=True, help="Upper bound of energy range in MeV")
+    enumbins: int | None = arg(
+        None, kind="int", query=True, help="Number of logarithmically uniform energy bins"
+    )
+    denergy: float | None = arg(
+        None, kind="float", query=True, help="Width of linearly uniform energy bins in MeV"
+    )
+    ebinfile: str = arg(
+        "NONE", kind="file", query=True, help="Name of the file containing the energy bin definition"
+    )
+    tbinalg: str = arg(
+        "LIN", choices=("FILE", "LIN", "SNR"), query=True, help="Algorithm for defining time bins"
+    )
+    tstart: float | None = arg(
+        None, kind="float", indef=True, query=True, help="Start value for first time bin in MET"
+    )
+    tstop: float | None = arg(
+        None, kind="float", indef=True, query=True, help="Stop value for last time bin in MET"
+    )
+    dtime: float | None = arg(
+        None, kind="float", query=True, help="Width of linearly uniform time bins in seconds"
+    )
+    tbinfile: str = arg(
+        "NONE", kind="file", query=True, help="Name of the file containing the time bin definition"
+    )
+    snratio: float | None = arg(
+        None, kind="float", minimum=1e-8, query=True, help="Signal-to-noise ratio per time bin"
+    )
+    lcemin: float | None = arg(
+        None, kind="float", minimum=0, query=True, help="Lower bound of energy range in MeV"
+    )
+    lcemax: float | None = arg(
+        None, kind="float", minimum=0, query=True, help="Upper bound of energy range in MeV"
+    )
     nxpix: int | None = arg(None, kind="int", query=True, help="Size of the X axis in pixels")
     nypix: int | None = arg(None, kind="int", query=True, help="Size of the Y axis in pixels")
     binsz: float | None = arg(None, kind="float", query=True, help="Image scale (in degrees/pixel)")
-    coordsys: str = arg("CEL", choices=("CEL", "GAL"), query=True,
-                        help="Coordinate system (CEL - celestial, GAL -galactic)")
-    xref: float | None = arg(None, kind="float", query=True,
-                             help="First coordinate of image center in degrees (RA or galactic l)")
-    yref: float | None = arg(None, kind="float", query=True,
-                             help="Second coordinate of image center in degrees (DEC or galactic b)")
+    coordsys: str = arg(
+        "CEL", choices=("CEL", "GAL"), query=True, help="Coordinate system (CEL - celestial, GAL -galactic)"
+    )
+    xref: float | None = arg(
+        None, kind="float", query=True, help="First coordinate of image center in degrees (RA or galactic l)"
+    )
+    yref: float | None = arg(
+        None,
+        kind="float",
+        query=True,
+        help="Second coordinate of image center in degrees (DEC or galactic b)",
+    )
     axisrot: float = arg(0.0, kind="float", query=True, help="Rotation angle of image axis, in degrees")
     rafield: str = arg("RA", help="First coordinate field to bin")
     decfield: str = arg("DEC", help="Second coordinate field to bin")
-    proj: str = arg("AIT", choices=PROJECTIONS, query=True, help="Projection method e.g. AIT|ARC|CAR|GLS|MER|NCP|SIN|STG|TAN")
+    proj: str = arg(
+        "AIT",
+        choices=PROJECTIONS,
+        query=True,
+        help="Projection method e.g. AIT|ARC|CAR|GLS|MER|NCP|SIN|STG|TAN",
+    )
     hpx_ordering_scheme: str = arg("RING", choices=("RING", "NESTED"), query=True, help="Ordering Scheme")
     hpx_order: int = arg(3, kind="int", query=True, help="Order of the map (int between 0 and 12, included)")
     hpx_ebin: bool = arg(True, kind="bool", query=True, help="Do you want Energy binning ?")
@@ -164,13 +236,29 @@ class Bin(ToolCommand):
             names += spatial
         if algorithm == "HEALPIX":
             names += ["hpx_ordering_scheme", "hpx_order", "coordsys", "hpx_region", "hpx_ebin"]
-        wants_energy = algorithm in ("CCUBE", "PHA1", "PHA2") or (algorithm == "HEALPIX" and given.get("hpx_ebin", True))
+        wants_energy = algorithm in ("CCUBE", "PHA1", "PHA2") or (
+            algorithm == "HEALPIX" and given.get("hpx_ebin", True)
+        )
         if wants_energy:
-            names += _binning_prompts(given, "ebinalg", {"LIN": ["emin", "emax", "denergy"],
-                                                         "LOG": ["emin", "emax", "enumbins"], "FILE": ["ebinfile"]})
+            names += _binning_prompts(
+                given,
+                "ebinalg",
+                {
+                    "LIN": ["emin", "emax", "denergy"],
+                    "LOG": ["emin", "emax", "enumbins"],
+                    "FILE": ["ebinfile"],
+                },
+            )
         if algorithm in ("LC", "PHA2"):
-            names += _binning_prompts(given, "tbinalg", {"LIN": ["tstart", "tstop", "dtime"], "FILE": ["tbinfile"],
-                                                         "SNR": ["tstart", "tstop", "snratio", "lcemin", "lcemax"]})
+            names += _binning_prompts(
+                given,
+                "tbinalg",
+                {
+                    "LIN": ["tstart", "tstop", "dtime"],
+                    "FILE": ["tbinfile"],
+                    "SNR": ["tstart", "tstop", "snratio", "lcemin", "lcemax"],
+                },
+            )
         return tuple(dict.fromkeys(names))
 
     def run(self, session: Session) -> StepReport:

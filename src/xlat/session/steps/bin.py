@@ -14,8 +14,16 @@ from typing import Any
 import numpy as np
 
 from xlat import __version__
-from xlat.core.binning import Bins, cone_coverage, counts_cube, counts_map, interval_bins, linear_bins, log_bins
-from xlat.core.binning import spacecraft_exposure
+from xlat.core.binning import (
+    Bins,
+    cone_coverage,
+    counts_cube,
+    counts_map,
+    interval_bins,
+    linear_bins,
+    log_bins,
+    spacecraft_exposure,
+)
 from xlat.core.geom import SkyGeom
 from xlat.core.gti import Gti
 from xlat.errors import InputError, ParameterError
@@ -38,7 +46,6 @@ from xlat.session.results import StepReport
 from xlat.session.state import Session
 from xlat.session.steps.common import Params, input_spec, now_date, output_path, plural, warn
 
-
 CREATOR = f"xlat {__version__} (gtbin)"
 
 
@@ -46,7 +53,9 @@ def _need(cmd: Params, name: str) -> Any:
     value = getattr(cmd, name)
     if value is None:
         spec = type(cmd).spec(name)
-        raise ParameterError(f"bin: parameter '{name}' is required for algorithm={cmd.algorithm} ({spec.help})")
+        raise ParameterError(
+            f"bin: parameter '{name}' is required for algorithm={cmd.algorithm} ({spec.help})"
+        )
     return value
 
 
@@ -55,7 +64,9 @@ def energy_bins(cmd: Params, session: Session) -> Bins:
     alg = cmd.ebinalg.upper()
     if alg == "FILE":
         if cmd.ebinfile.strip().upper() in ("", "NONE"):
-            raise ParameterError("bin: parameter 'ebinfile' is required for ebinalg=FILE (a gtbindef energy bin file)")
+            raise ParameterError(
+                "bin: parameter 'ebinfile' is required for ebinalg=FILE (a gtbindef energy bin file)"
+            )
         bins = read_bin_file(session.path(cmd.ebinfile), "energy")
         try:
             return interval_bins(bins.lo, bins.hi)
@@ -121,13 +132,16 @@ def _warn_cone(events: EventList, geom: SkyGeom) -> None:
         return
     cover = cone_coverage(geom, cone)
     if cover.n_outside:
-        warn(f"{cover.n_outside} of {cover.n_pixels} pixel centres lie outside the selection cone "
-             f"CIRCLE({cone.ra:g},{cone.dec:g},{cone.radius:g}) (up to {cover.max_excess_deg:.3g} deg beyond its "
-             "radius); those pixels can hold no events")
+        warn(
+            f"{cover.n_outside} of {cover.n_pixels} pixel centres lie outside the selection cone "
+            f"CIRCLE({cone.ra:g},{cone.dec:g},{cone.radius:g}) (up to {cover.max_excess_deg:.3g} deg "
+            "beyond its radius); those pixels can hold no events"
+        )
 
 
-def cube_header(geom: SkyGeom, ebins: Bins | None, harvested: dict[str, Any], filename: str,
-                events: EventList) -> Any:
+def cube_header(
+    geom: SkyGeom, ebins: Bins | None, harvested: dict[str, Any], filename: str, events: EventList
+) -> Any:
     """The primary header gtbin writes for a CMAP / CCUBE (template order), with DSS and history."""
     from astropy.io import fits
 
@@ -135,10 +149,13 @@ def cube_header(geom: SkyGeom, ebins: Bins | None, harvested: dict[str, Any], fi
     for key, value, comment in geom.header_cards()[:11]:
         header.append(fits.Card(key, value, comment), end=True)
     if ebins is not None:
-        for card in (("CTYPE3", "Energy", "Energy"), ("CRPIX3", 1, "Reference pixel"),
-                     ("CRVAL3", float(ebins.lo[0]), "Energy at the reference pixel"),
-                     ("CDELT3", float(ebins.hi[0] - ebins.lo[0]), "Z-axis incr per pixel of physical coord"),
-                     ("CUNIT3", "MeV", "Physical unit of Z-axis")):
+        for card in (
+            ("CTYPE3", "Energy", "Energy"),
+            ("CRPIX3", 1, "Reference pixel"),
+            ("CRVAL3", float(ebins.lo[0]), "Energy at the reference pixel"),
+            ("CDELT3", float(ebins.hi[0] - ebins.lo[0]), "Z-axis incr per pixel of physical coord"),
+            ("CUNIT3", "MeV", "Physical unit of Z-axis"),
+        ):
             header.append(fits.Card(*card), end=True)
     values = {"DATE": now_date(), "FILENAME": filename, "CREATOR": CREATOR}
     for card in fill(PRIMARY_TAIL + IMAGE_TAIL, harvested, values).cards:
@@ -165,11 +182,15 @@ def bin_image(session: Session, cmd: Params, events: EventList, out: Any) -> lis
     gti_keys = fill(GTI_KEYS, harvested, {"EXPOSURE": exposure.seconds, "CREATOR": CREATOR})
     ebounds = ebounds_header = energy = None
     if ebins is not None:
-        ebounds = np.stack([(1000.0 * ebins.lo).astype(np.float32), (1000.0 * ebins.hi).astype(np.float32)], axis=1)
+        ebounds = np.stack(
+            [(1000.0 * ebins.lo).astype(np.float32), (1000.0 * ebins.hi).astype(np.float32)], axis=1
+        )
         ebounds_header = fill(EBOUNDS_KEYS, harvested, {"DETCHANS": ebins.n, "CREATOR": CREATOR})
         energy = energy_axis_from_ebounds(ebounds, out) if ebins.n else None
     header = cube_header(geom, ebins, harvested, out.name, events)
-    result = CountsCube(data.astype(np.int32), geom, energy, ebounds, events.gti, header, ebounds_header, gti_keys)
+    result = CountsCube(
+        data.astype(np.int32), geom, energy, ebounds, events.gti, header, ebounds_header, gti_keys
+    )
     write_counts_cube(out, result, cmd.clobber)
     session.products["ccube" if cube else "cmap"] = out
     _warn_cone(events, geom)
@@ -177,8 +198,10 @@ def bin_image(session: Session, cmd: Params, events: EventList, out: Any) -> lis
     what = f"{geom.ctypes[0]}, {geom.pixel_size:g} deg"
     if ebins is not None:
         what += f", {ebins.kind} {plural(ebins.n, 'energy bin')} {ebins.lo[0]:g}-{ebins.hi[-1]:g} MeV"
-    lines = [f"bin: {cmd.algorithm.upper()} {shape} ({what}): {int(data.sum())} of "
-             f"{plural(len(events), 'event')} binned -> {out}"]
+    lines = [
+        f"bin: {cmd.algorithm.upper()} {shape} ({what}): {int(data.sum())} of "
+        f"{plural(len(events), 'event')} binned -> {out}"
+    ]
     if cmd.chatter >= 2:
         lines.append(f"  {exposure.note}")
     return lines
@@ -191,7 +214,9 @@ def run_bin(session: Session, cmd: Params) -> StepReport:
     algorithm = cmd.algorithm.upper()
     out = output_path(session, cmd.outfile, cmd.clobber)
     if algorithm in ("PHA1", "PHA2") and spacecraft_file(cmd) is None:
-        raise ParameterError("bin: parameter 'scfile' is required for PHA1/PHA2 (the spectrum's EXPOSURE needs it)")
+        raise ParameterError(
+            "bin: parameter 'scfile' is required for PHA1/PHA2 (the spectrum's EXPOSURE needs it)"
+        )
     if algorithm in ("CCUBE", "CMAP"):
         sky_geometry(cmd)  # check the grid parameters before reading the events
     if algorithm in ("CCUBE", "PHA1", "PHA2") or (algorithm == "HEALPIX" and cmd.hpx_ebin):

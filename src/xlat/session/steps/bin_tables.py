@@ -14,8 +14,16 @@ import numpy as np
 from astropy.io import fits
 
 from xlat.core import healpix
-from xlat.core.binning import Bins, healpix_counts, histogram, histogram2d, interval_bins, linear_bins, snr_bins
-from xlat.core.binning import stat_err
+from xlat.core.binning import (
+    Bins,
+    healpix_counts,
+    histogram,
+    histogram2d,
+    interval_bins,
+    linear_bins,
+    snr_bins,
+    stat_err,
+)
 from xlat.core.gti import Gti
 from xlat.errors import InputError, ParameterError
 from xlat.products.ft1 import EventList
@@ -37,51 +45,86 @@ from xlat.session.state import Session
 from xlat.session.steps.bin import CREATOR, compute_exposure, energy_bins
 from xlat.session.steps.common import Params, now_date, plural
 
-
-_OBS = [("DATE-OBS", None, "Start Date and Time of the observation (UTC)"),
-        ("DATE-END", None, "End Date and Time of the observation (UTC)"),
-        ("TIMEUNIT", "s", "units for the time related keywords"), ("TIMEZERO", 0.0, "clock correction"),
-        ("TIMESYS", "MJD", "Time system used to define time"), ("TIMEREF", "LOCAL", "reference frame used for times"),
-        ("CLOCKAPP", False, "was a clock drift correction applied"),
-        ("GPS_OUT", False, "whether GPS time was unavailable at any time")]
+_OBS = [
+    ("DATE-OBS", None, "Start Date and Time of the observation (UTC)"),
+    ("DATE-END", None, "End Date and Time of the observation (UTC)"),
+    ("TIMEUNIT", "s", "units for the time related keywords"),
+    ("TIMEZERO", 0.0, "clock correction"),
+    ("TIMESYS", "MJD", "Time system used to define time"),
+    ("TIMEREF", "LOCAL", "reference frame used for times"),
+    ("CLOCKAPP", False, "was a clock drift correction applied"),
+    ("GPS_OUT", False, "whether GPS time was unavailable at any time"),
+]
 RATE_KEYS: list[Card] = [
-    ("ERROR", 0.0, "Statistical error"), ("TELESCOP", "GLAST", "Telescope or mission name"),
-    ("INSTRUME", "LAT", "Instrument name"), ("HDUCLASS", "OGIP", "Format confirms to OGIP standard"),
-    ("HDUCLAS1", "LIGHTCURVE", "PHA dataset (OGIP memo OGIP-92-007)"), ("HDUCLAS2", "TOTAL", "Type of data stored"),
-    ("HDUCLAS3", "COUNT", "Further details of type of data stored"), ("HDUVERS", "1.2.0", "Version number of the format"),
-    ("EXPOSURE", None, "Total livetime in seconds"), ("FILTER", "NONE", "Instrument filter in use (if any)"),
-    ("OBJECT", "", "Observed object"), ("EQUINOX", 2000, "Equinox of RA & DEC specifications"),
-    ("RADECSYS", None, "Coordinate frame used for EQUINOX"), *_OBS,
-    ("MJDREFI", None, "Integer part of MJD"), ("MJDREFF", None, "Fractional part of MJD"),
-    ("TSTART", None, "Start time of the light curve"), ("TSTOP", None, "Stop time of the light curve"),
+    ("ERROR", 0.0, "Statistical error"),
+    ("TELESCOP", "GLAST", "Telescope or mission name"),
+    ("INSTRUME", "LAT", "Instrument name"),
+    ("HDUCLASS", "OGIP", "Format confirms to OGIP standard"),
+    ("HDUCLAS1", "LIGHTCURVE", "PHA dataset (OGIP memo OGIP-92-007)"),
+    ("HDUCLAS2", "TOTAL", "Type of data stored"),
+    ("HDUCLAS3", "COUNT", "Further details of type of data stored"),
+    ("HDUVERS", "1.2.0", "Version number of the format"),
+    ("EXPOSURE", None, "Total livetime in seconds"),
+    ("FILTER", "NONE", "Instrument filter in use (if any)"),
+    ("OBJECT", "", "Observed object"),
+    ("EQUINOX", 2000, "Equinox of RA & DEC specifications"),
+    ("RADECSYS", None, "Coordinate frame used for EQUINOX"),
+    *_OBS,
+    ("MJDREFI", None, "Integer part of MJD"),
+    ("MJDREFF", None, "Fractional part of MJD"),
+    ("TSTART", None, "Start time of the light curve"),
+    ("TSTOP", None, "Stop time of the light curve"),
     ("NDSKEYS", 0, "Number of data subspace keywords in header"),
-    ("CREATOR", None, "Software and version creating file"), ("TUNIT1", "s", "Unit of this field"),
-    ("TUNIT2", "s", "Unit of this field"), ("TUNIT3", "Counts", "Unit of this field")]
+    ("CREATOR", None, "Software and version creating file"),
+    ("TUNIT1", "s", "Unit of this field"),
+    ("TUNIT2", "s", "Unit of this field"),
+    ("TUNIT3", "Counts", "Unit of this field"),
+]
 _SPECTRUM_COMMON: list[Card] = [
-    ("BACKFILE", "NONE", "Name of background file (if any)"), ("CORRFILE", "NONE", "Name of correction file (if any)"),
-    ("CORRSCAL", 1.0, "Correction scaling factor."), ("RESPFILE", "NONE", "Name of redistribution matrix file (if any)"),
-    ("ANCRFILE", "NONE", "Name of ancillary response file (if any)"), ("SYS_ERR", 0.0, "Fractional systematic error"),
-    ("QUALITY", 0, "Data quality flag"), ("GROUPING", 0, "Data grouping flag"), ("AREASCAL", 1.0, "Area scaling factor"),
+    ("BACKFILE", "NONE", "Name of background file (if any)"),
+    ("CORRFILE", "NONE", "Name of correction file (if any)"),
+    ("CORRSCAL", 1.0, "Correction scaling factor."),
+    ("RESPFILE", "NONE", "Name of redistribution matrix file (if any)"),
+    ("ANCRFILE", "NONE", "Name of ancillary response file (if any)"),
+    ("SYS_ERR", 0.0, "Fractional systematic error"),
+    ("QUALITY", 0, "Data quality flag"),
+    ("GROUPING", 0, "Data grouping flag"),
+    ("AREASCAL", 1.0, "Area scaling factor"),
     ("BACKSCAL", 1.0, "Scaling factor to be applied to Bkgdfile"),
     ("CHANTYPE", "PI", "Whether channels have been corrected"),
-    ("FILTER", "NONE", "Instrument filter in use (if any)"), ("OBJECT", "", "Observed object"),
-    ("EQUINOX", 2000.0, "Equinox of RA & DEC specifications"), ("RADECSYS", None, "Coordinate frame used for EQUINOX"),
-    *_OBS, ("NDSKEYS", 0, "Number of data subspace keywords in header"),
-    ("CREATOR", None, "Software and version creating file")]
+    ("FILTER", "NONE", "Instrument filter in use (if any)"),
+    ("OBJECT", "", "Observed object"),
+    ("EQUINOX", 2000.0, "Equinox of RA & DEC specifications"),
+    ("RADECSYS", None, "Coordinate frame used for EQUINOX"),
+    *_OBS,
+    ("NDSKEYS", 0, "Number of data subspace keywords in header"),
+    ("CREATOR", None, "Software and version creating file"),
+]
 
 
 def _spectrum_keys(kind: str) -> list[Card]:
-    head: list[Card] = [("TELESCOP", "GLAST", "Telescope or mission name"), ("INSTRUME", "LAT", "Instrument name"),
-                        ("HDUCLASS", "OGIP", "Format confirms to OGIP standard"),
-                        ("HDUCLAS1", "SPECTRUM", "PHA dataset (OGIP memo OGIP-92-007)"),
-                        ("HDUCLAS2", "TOTAL", "Type of data stored"),
-                        ("HDUCLAS3", "COUNT", "Further details of type of data stored"),
-                        ("HDUCLAS4", kind, "Single PHA dataset"), ("HDUVERS", "1.2.0", "Version number of the format"),
-                        ("DETCHANS", None, "Total number of detector channels available.")]
+    head: list[Card] = [
+        ("TELESCOP", "GLAST", "Telescope or mission name"),
+        ("INSTRUME", "LAT", "Instrument name"),
+        ("HDUCLASS", "OGIP", "Format confirms to OGIP standard"),
+        ("HDUCLAS1", "SPECTRUM", "PHA dataset (OGIP memo OGIP-92-007)"),
+        ("HDUCLAS2", "TOTAL", "Type of data stored"),
+        ("HDUCLAS3", "COUNT", "Further details of type of data stored"),
+        ("HDUCLAS4", kind, "Single PHA dataset"),
+        ("HDUVERS", "1.2.0", "Version number of the format"),
+        ("DETCHANS", None, "Total number of detector channels available."),
+    ]
     if kind == "Type:I":
-        head += [("TSTART", None, "Start Time"), ("TSTOP", None, "Stop Time"),
-                 ("EXPOSURE", None, "Integration time (in seconds) for the PHA data")]
-    return head + _SPECTRUM_COMMON + [("TUNIT2" if kind == "Type:I" else "TUNIT5", "Counts", "Counts in each bin")]
+        head += [
+            ("TSTART", None, "Start Time"),
+            ("TSTOP", None, "Stop Time"),
+            ("EXPOSURE", None, "Integration time (in seconds) for the PHA data"),
+        ]
+    return (
+        head
+        + _SPECTRUM_COMMON
+        + [("TUNIT2" if kind == "Type:I" else "TUNIT5", "Counts", "Counts in each bin")]
+    )
 
 
 def time_bins(session: Session, cmd: Params, events: EventList) -> tuple[Bins, np.ndarray, Bins]:
@@ -90,7 +133,9 @@ def time_bins(session: Session, cmd: Params, events: EventList) -> tuple[Bins, n
     alg = cmd.tbinalg.upper()
     if alg == "FILE":
         if cmd.tbinfile.strip().upper() in ("", "NONE"):
-            raise ParameterError("bin: parameter 'tbinfile' is required for tbinalg=FILE (a gtbindef time bin file)")
+            raise ParameterError(
+                "bin: parameter 'tbinfile' is required for tbinalg=FILE (a gtbindef time bin file)"
+            )
         spec = read_bin_file(session.path(cmd.tbinfile), "time")
         try:
             bins = interval_bins(spec.lo, spec.hi)
@@ -103,11 +148,15 @@ def time_bins(session: Session, cmd: Params, events: EventList) -> tuple[Bins, n
         raise ParameterError(f"bin: tstart ({start:.17g}) must be before tstop ({stop:.17g})")
     if alg == "SNR":
         if cmd.snratio is None:
-            raise ParameterError("bin: parameter 'snratio' is required for tbinalg=SNR (Signal-to-noise ratio per time bin)")
+            raise ParameterError(
+                "bin: parameter 'snratio' is required for tbinalg=SNR (Signal-to-noise ratio per time bin)"
+            )
         bins, index = snr_bins(times, start, stop, cmd.snratio)
         return bins, index, Bins(np.array([start]), np.array([stop]), "SNR", start, stop)
     if cmd.dtime is None:
-        raise ParameterError(f"bin: parameter 'dtime' is required for algorithm={cmd.algorithm} with tbinalg=LIN")
+        raise ParameterError(
+            f"bin: parameter 'dtime' is required for algorithm={cmd.algorithm} with tbinalg=LIN"
+        )
     if not cmd.dtime > 0:
         raise ParameterError(f"bin: parameter 'dtime' must be > 0 (got {cmd.dtime:g})")
     bins = linear_bins(start, stop, cmd.dtime)
@@ -144,16 +193,25 @@ def bin_light_curve(session: Session, cmd: Params, events: EventList, out: Any) 
     harvested = harvest_keywords(events)
     exposure = compute_exposure(session, cmd, gti)
     values = {"EXPOSURE": exposure.seconds, "CREATOR": CREATOR, **_time_range(harvested, gti_bins)}
-    rate = _table([fits.Column(name="TIME", format="D", array=bins.midpoints),
-                   fits.Column(name="TIMEDEL", format="D", array=bins.widths),
-                   fits.Column(name="COUNTS", format="J", array=counts.astype(np.int32)),
-                   fits.Column(name="ERROR", format="E", array=stat_err(counts).astype(np.float32))],
-                  "RATE", fill(RATE_KEYS, harvested, values), events)
+    rate = _table(
+        [
+            fits.Column(name="TIME", format="D", array=bins.midpoints),
+            fits.Column(name="TIMEDEL", format="D", array=bins.widths),
+            fits.Column(name="COUNTS", format="J", array=counts.astype(np.int32)),
+            fits.Column(name="ERROR", format="E", array=stat_err(counts).astype(np.float32)),
+        ],
+        "RATE",
+        fill(RATE_KEYS, harvested, values),
+        events,
+    )
     gti_hdu = gti_table(gti, fill(GTI_KEYS, harvested, values))
     write_hdus(out, [_primary(harvested, out), rate, gti_hdu], cmd.clobber)
     session.products["lc"] = out
-    return [f"bin: LC {plural(bins.n, 'time bin')} ({bins.kind}): {int(counts.sum())} of "
-            f"{plural(len(events), 'event')} binned -> {out}", f"  {exposure.note}"]
+    return [
+        f"bin: LC {plural(bins.n, 'time bin')} ({bins.kind}): {int(counts.sum())} of "
+        f"{plural(len(events), 'event')} binned -> {out}",
+        f"  {exposure.note}",
+    ]
 
 
 def bin_spectrum(session: Session, cmd: Params, events: EventList, out: Any) -> list[str]:
@@ -167,36 +225,63 @@ def bin_spectrum(session: Session, cmd: Params, events: EventList, out: Any) -> 
         counts = histogram(ebins, energy)
         exposure = compute_exposure(session, cmd, events.gti)
         keys = fill(_spectrum_keys("Type:I"), harvested, {**detchans, "EXPOSURE": exposure.seconds})
-        spectrum = _table([fits.Column(name="CHANNEL", format="I", array=np.arange(1, ebins.n + 1, dtype=np.int16)),
-                           fits.Column(name="COUNTS", format="J", array=counts.astype(np.int32)),
-                           fits.Column(name="STAT_ERR", format="E", array=stat_err(counts).astype(np.float32))],
-                          "SPECTRUM", keys, events)
+        spectrum = _table(
+            [
+                fits.Column(name="CHANNEL", format="I", array=np.arange(1, ebins.n + 1, dtype=np.int16)),
+                fits.Column(name="COUNTS", format="J", array=counts.astype(np.int32)),
+                fits.Column(name="STAT_ERR", format="E", array=stat_err(counts).astype(np.float32)),
+            ],
+            "SPECTRUM",
+            keys,
+            events,
+        )
         total, note = int(counts.sum()), exposure.note
         gti_keys = fill(GTI_KEYS, harvested, {"EXPOSURE": exposure.seconds, "CREATOR": CREATOR})
     else:
         tbins, tindex, _ = time_bins(session, cmd, events)
         counts2 = histogram2d(tbins, tindex, ebins, energy)
-        exposures = np.array([compute_exposure(session, cmd, events.gti.clip(lo, hi)).seconds
-                              for lo, hi in zip(tbins.lo, tbins.hi, strict=True)])
+        exposures = np.array(
+            [
+                compute_exposure(session, cmd, events.gti.clip(lo, hi)).seconds
+                for lo, hi in zip(tbins.lo, tbins.hi, strict=True)
+            ]
+        )
         n = ebins.n
-        spectrum = _table([
-            fits.Column(name="TSTART", format="D", array=tbins.lo),
-            fits.Column(name="TELAPSE", format="D", array=tbins.widths),
-            fits.Column(name="SPEC_NUM", format="I", array=np.arange(1, tbins.n + 1, dtype=np.int16)),
-            fits.Column(name="CHANNEL", format=f"{n}I", array=np.tile(np.arange(1, n + 1, dtype=np.int16), (tbins.n, 1))),
-            fits.Column(name="COUNTS", format=f"{n}J", array=counts2.astype(np.int32)),
-            fits.Column(name="STAT_ERR", format=f"{n}E", array=stat_err(counts2).astype(np.float32)),
-            fits.Column(name="ROWID", format="A", array=np.array([""] * tbins.n)),
-            fits.Column(name="EXPOSURE", format="D", unit="s", array=exposures)],
-            "SPECTRUM", fill(_spectrum_keys("Type:II"), harvested, detchans), events)
-        total, note = int(counts2.sum()), f"{plural(tbins.n, 'spectrum', )} with EXPOSURE from {cmd.scfile}"
+        spectrum = _table(
+            [
+                fits.Column(name="TSTART", format="D", array=tbins.lo),
+                fits.Column(name="TELAPSE", format="D", array=tbins.widths),
+                fits.Column(name="SPEC_NUM", format="I", array=np.arange(1, tbins.n + 1, dtype=np.int16)),
+                fits.Column(
+                    name="CHANNEL",
+                    format=f"{n}I",
+                    array=np.tile(np.arange(1, n + 1, dtype=np.int16), (tbins.n, 1)),
+                ),
+                fits.Column(name="COUNTS", format=f"{n}J", array=counts2.astype(np.int32)),
+                fits.Column(name="STAT_ERR", format=f"{n}E", array=stat_err(counts2).astype(np.float32)),
+                fits.Column(name="ROWID", format="A", array=np.array([""] * tbins.n)),
+                fits.Column(name="EXPOSURE", format="D", unit="s", array=exposures),
+            ],
+            "SPECTRUM",
+            fill(_spectrum_keys("Type:II"), harvested, detchans),
+            events,
+        )
+        total, note = int(counts2.sum()), f"{plural(tbins.n, 'spectrum')} with EXPOSURE from {cmd.scfile}"
         whole = compute_exposure(session, cmd, events.gti)
-        gti_keys = fill(GTI_KEYS, harvested, {"EXPOSURE": whole.seconds, "CREATOR": CREATOR,
-                                              **_time_range(harvested, tbins)})
-    write_hdus(out, [_primary(harvested, out), spectrum, ebounds, gti_table(events.gti, gti_keys)], cmd.clobber)
+        gti_keys = fill(
+            GTI_KEYS,
+            harvested,
+            {"EXPOSURE": whole.seconds, "CREATOR": CREATOR, **_time_range(harvested, tbins)},
+        )
+    write_hdus(
+        out, [_primary(harvested, out), spectrum, ebounds, gti_table(events.gti, gti_keys)], cmd.clobber
+    )
     session.products[cmd.algorithm.lower()] = out
-    return [f"bin: {cmd.algorithm.upper()} {plural(ebins.n, 'channel')}: {total} of "
-            f"{plural(len(events), 'event')} binned -> {out}", f"  {note}"]
+    return [
+        f"bin: {cmd.algorithm.upper()} {plural(ebins.n, 'channel')}: {total} of "
+        f"{plural(len(events), 'event')} binned -> {out}",
+        f"  {note}",
+    ]
 
 
 def _region_pixels(cmd: Params, nside: int, nest: bool) -> np.ndarray | None:
@@ -217,8 +302,10 @@ def _region_pixels(cmd: Params, nside: int, nest: bool) -> np.ndarray | None:
         return healpix.query_disc(nside, pars[0], pars[1], pars[2], nest)
     if kind == "DISK_INC" and len(pars) >= 4:
         return healpix.query_disc(nside, pars[0], pars[1], pars[2], nest, inclusive=True, fact=int(pars[3]))
-    raise ParameterError(f"bin: parameter 'hpx_region' must be DISK(lon,lat,radius) or "
-                         f"DISK_INC(lon,lat,radius,factor); got {text!r}")
+    raise ParameterError(
+        f"bin: parameter 'hpx_region' must be DISK(lon,lat,radius) or "
+        f"DISK_INC(lon,lat,radius,factor); got {text!r}"
+    )
 
 
 def bin_healpix(session: Session, cmd: Params, events: EventList, out: Any) -> list[str]:
@@ -246,16 +333,34 @@ def bin_healpix(session: Session, cmd: Params, events: EventList, out: Any) -> l
     harvested = harvest_keywords(events)
     columns = [] if pixels is None else [fits.Column(name="PIX", format="J", array=pixels.astype(np.int32))]
     columns += [fits.Column(name=f"CHANNEL{k + 1}", format="D", array=counts[k]) for k in range(n_energy)]
-    keys = fill([("TELESCOP", "GLAST", ""), ("INSTRUME", "LAT", ""), ("FILTER", "NONE", "Instrument filter in use"),
-                 ("CHANTYPE", "PI", "Energy channel type"), ("HDUCLASS", "OGIP", "Format confirms to OGIP standard"),
-                 ("HDUCLAS1", "RESPONSE", ""), ("HDUCLAS2", "SKYMAP", ""), ("PIXTYPE", "HEALPIX", "HEALPIX scheme"),
-                 ("HDUVERS", "1.2.0", "Version number of the format"), *_OBS,
-                 ("CREATOR", None, "Software and version creating file")], harvested, {"CREATOR": CREATOR})
+    keys = fill(
+        [
+            ("TELESCOP", "GLAST", ""),
+            ("INSTRUME", "LAT", ""),
+            ("FILTER", "NONE", "Instrument filter in use"),
+            ("CHANTYPE", "PI", "Energy channel type"),
+            ("HDUCLASS", "OGIP", "Format confirms to OGIP standard"),
+            ("HDUCLAS1", "RESPONSE", ""),
+            ("HDUCLAS2", "SKYMAP", ""),
+            ("PIXTYPE", "HEALPIX", "HEALPIX scheme"),
+            ("HDUVERS", "1.2.0", "Version number of the format"),
+            *_OBS,
+            ("CREATOR", None, "Software and version creating file"),
+        ],
+        harvested,
+        {"CREATOR": CREATOR},
+    )
     if not gal:
         keys["EQUINOX"] = (2000.0, "Equinox of RA & DEC specifications")
-    for key, value in (("COORDSYS", "GAL" if gal else "CEL"), ("ORDERING", "NESTED" if nest else "RING"),
-                       ("ORDER", cmd.hpx_order), ("NSIDE", nside), ("FIRSTPIX", 0),
-                       ("LASTPIX", healpix.npix(nside) - 1), ("INDXSCHM", "IMPLICIT" if pixels is None else "EXPLICIT")):
+    for key, value in (
+        ("COORDSYS", "GAL" if gal else "CEL"),
+        ("ORDERING", "NESTED" if nest else "RING"),
+        ("ORDER", cmd.hpx_order),
+        ("NSIDE", nside),
+        ("FIRSTPIX", 0),
+        ("LASTPIX", healpix.npix(nside) - 1),
+        ("INDXSCHM", "IMPLICIT" if pixels is None else "EXPLICIT"),
+    ):
         keys[key] = value
     if pixels is not None:
         keys["HPX_REG"] = cmd.hpx_region.strip()
@@ -263,10 +368,14 @@ def bin_healpix(session: Session, cmd: Params, events: EventList, out: Any) -> l
     primary = _primary(harvested, out)
     events.dss.write(primary.header)
     exposure = compute_exposure(session, cmd, events.gti)
-    ebounds = ebounds_table(bounds[0], bounds[1], fill(EBOUNDS_KEYS, harvested, {"DETCHANS": n_energy,
-                                                                                 "CREATOR": CREATOR}))
+    ebounds = ebounds_table(
+        bounds[0], bounds[1], fill(EBOUNDS_KEYS, harvested, {"DETCHANS": n_energy, "CREATOR": CREATOR})
+    )
     gti_keys = fill(GTI_KEYS, harvested, {"EXPOSURE": exposure.seconds, "CREATOR": CREATOR})
     write_hdus(out, [primary, skymap, ebounds, gti_table(events.gti, gti_keys)], cmd.clobber)
     session.products["healpix"] = out
-    return [f"bin: HEALPIX nside {nside} {'NESTED' if nest else 'RING'}, {counts.shape[1]} pixels x "
-            f"{plural(n_energy, 'energy bin')}: {int(counts.sum())} of {plural(len(events), 'event')} binned -> {out}"]
+    return [
+        f"bin: HEALPIX nside {nside} {'NESTED' if nest else 'RING'}, {counts.shape[1]} pixels x "
+        f"{plural(n_energy, 'energy bin')}: {int(counts.sum())} of {plural(len(events), 'event')} binned "
+        f"-> {out}"
+    ]

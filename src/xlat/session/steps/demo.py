@@ -51,7 +51,12 @@ def _pointing(rng: np.random.Generator) -> dict[str, np.ndarray]:
     start = TSTART + ROW * np.arange(int(DURATION / ROW))
     phase = 2 * np.pi * (start - TSTART) / ORBIT
     incl = np.radians(25.6)
-    ra_z = np.degrees(np.arctan2(np.cos(incl) * np.sin(phase), np.cos(phase)) + 2 * np.pi * (start - TSTART) / 86164.0) % 360
+    ra_z = (
+        np.degrees(
+            np.arctan2(np.cos(incl) * np.sin(phase), np.cos(phase)) + 2 * np.pi * (start - TSTART) / 86164.0
+        )
+        % 360
+    )
     dec_z = np.degrees(np.arcsin(np.sin(incl) * np.sin(phase)))
     orbit = ((start - TSTART) // ORBIT).astype(int)
     rock = np.where(orbit % 2 == 0, 50.0, -50.0)
@@ -59,14 +64,26 @@ def _pointing(rng: np.random.Generator) -> dict[str, np.ndarray]:
     quality = np.where(rng.random(start.size) < 0.01, 0, 1).astype(np.int16)
     n = start.size
     return {
-        "START": start, "STOP": start + ROW, "SC_POSITION": np.zeros((n, 3), np.float32),
-        "LAT_GEO": dec_z.astype(np.float32), "LON_GEO": ra_z.astype(np.float32),
-        "RAD_GEO": np.full(n, 6.9e6, np.float32), "RA_ZENITH": ra_z.astype(np.float32),
-        "DEC_ZENITH": dec_z.astype(np.float32), "IN_SAA": in_saa, "RA_SCZ": ra_z.astype(np.float32),
-        "DEC_SCZ": np.clip(dec_z + rock, -90, 90).astype(np.float32), "RA_SCX": ((ra_z + 90) % 360).astype(np.float32),
-        "DEC_SCX": np.zeros(n, np.float32), "ROCK_ANGLE": rock.astype(np.float32), "LAT_MODE": np.full(n, 5, np.int32),
-        "LAT_CONFIG": np.ones(n, np.uint8), "DATA_QUAL": quality, "LIVETIME": np.where(in_saa, 0.0, 0.9 * ROW),
-        "RA_SUN": np.full(n, 10.0, np.float32), "DEC_SUN": np.full(n, 4.0, np.float32),
+        "START": start,
+        "STOP": start + ROW,
+        "SC_POSITION": np.zeros((n, 3), np.float32),
+        "LAT_GEO": dec_z.astype(np.float32),
+        "LON_GEO": ra_z.astype(np.float32),
+        "RAD_GEO": np.full(n, 6.9e6, np.float32),
+        "RA_ZENITH": ra_z.astype(np.float32),
+        "DEC_ZENITH": dec_z.astype(np.float32),
+        "IN_SAA": in_saa,
+        "RA_SCZ": ra_z.astype(np.float32),
+        "DEC_SCZ": np.clip(dec_z + rock, -90, 90).astype(np.float32),
+        "RA_SCX": ((ra_z + 90) % 360).astype(np.float32),
+        "DEC_SCX": np.zeros(n, np.float32),
+        "ROCK_ANGLE": rock.astype(np.float32),
+        "LAT_MODE": np.full(n, 5, np.int32),
+        "LAT_CONFIG": np.ones(n, np.uint8),
+        "DATA_QUAL": quality,
+        "LIVETIME": np.where(in_saa, 0.0, 0.9 * ROW),
+        "RA_SUN": np.full(n, 10.0, np.float32),
+        "DEC_SUN": np.full(n, 4.0, np.float32),
     }
 
 
@@ -77,7 +94,9 @@ def _powerlaw(rng: np.random.Generator, index: float, n: int) -> np.ndarray:
     return (EMIN**a + u * (EMAX**a - EMIN**a)) ** (1.0 / a)
 
 
-def _offset(rng: np.random.Generator, ra: np.ndarray, dec: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _offset(
+    rng: np.random.Generator, ra: np.ndarray, dec: np.ndarray, sigma: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Directions displaced by a 2-D Gaussian of width ``sigma`` (deg) in the tangent plane."""
     dx, dy = rng.normal(size=(2, ra.size)) * sigma
     dec2 = np.clip(dec + dy, -89.999, 89.999)
@@ -117,18 +136,32 @@ def _events(rng: np.random.Generator, gti: Gti, rows: dict[str, np.ndarray]) -> 
     theta = angsep_deg(ra, dec, rows["RA_SCZ"][row], rows["DEC_SCZ"][row])
     front = rng.random(n) < 0.5
     classes = np.uint32(4 | 16 | 64) | np.where(rng.random(n) < 0.85, np.uint32(128), np.uint32(0))
-    classes |= np.where((classes & 128) != 0, np.where(rng.random(n) < 0.7, np.uint32(256), np.uint32(0)), np.uint32(0))
-    types = np.where(front, 1, 2).astype(np.uint32) | (np.uint32(4) << rng.integers(0, 4, n).astype(np.uint32))
+    classes |= np.where(
+        (classes & 128) != 0, np.where(rng.random(n) < 0.7, np.uint32(256), np.uint32(0)), np.uint32(0)
+    )
+    types = np.where(front, 1, 2).astype(np.uint32) | (
+        np.uint32(4) << rng.integers(0, 4, n).astype(np.uint32)
+    )
     types |= np.uint32(64) << rng.integers(0, 4, n).astype(np.uint32)
-    l, b = sky.equatorial_to_galactic(ra, dec)
+    glon, glat = sky.equatorial_to_galactic(ra, dec)
     return {
-        "ENERGY": energy.astype(np.float32), "RA": ra.astype(np.float32), "DEC": dec.astype(np.float32),
-        "L": l.astype(np.float32), "B": b.astype(np.float32), "THETA": theta.astype(np.float32),
-        "PHI": (rng.random(n) * 360).astype(np.float32), "ZENITH_ANGLE": zenith.astype(np.float32),
-        "EARTH_AZIMUTH_ANGLE": (rng.random(n) * 360).astype(np.float32), "TIME": time,
-        "EVENT_ID": np.arange(n, dtype=np.int32), "RUN_ID": np.full(n, int(TSTART), np.int32),
-        "RECON_VERSION": np.zeros(n, np.int16), "CALIB_VERSION": np.zeros((n, 3), np.int16),
-        "EVENT_CLASS": classes.astype(np.uint32), "EVENT_TYPE": types, "CONVERSION_TYPE": (~front).astype(np.int16),
+        "ENERGY": energy.astype(np.float32),
+        "RA": ra.astype(np.float32),
+        "DEC": dec.astype(np.float32),
+        "L": glon.astype(np.float32),
+        "B": glat.astype(np.float32),
+        "THETA": theta.astype(np.float32),
+        "PHI": (rng.random(n) * 360).astype(np.float32),
+        "ZENITH_ANGLE": zenith.astype(np.float32),
+        "EARTH_AZIMUTH_ANGLE": (rng.random(n) * 360).astype(np.float32),
+        "TIME": time,
+        "EVENT_ID": np.arange(n, dtype=np.int32),
+        "RUN_ID": np.full(n, int(TSTART), np.int32),
+        "RECON_VERSION": np.zeros(n, np.int16),
+        "CALIB_VERSION": np.zeros((n, 3), np.int16),
+        "EVENT_CLASS": classes.astype(np.uint32),
+        "EVENT_TYPE": types,
+        "CONVERSION_TYPE": (~front).astype(np.int16),
         "LIVETIME": rng.random(n) * 30.0,
     }
 
@@ -142,13 +175,15 @@ def make_demo_data(session: Session, outdir: str | Path, seed: int = 20261125) -
     good = ~rows["IN_SAA"]
     gti = Gti.from_arrays(rows["START"][good], rows["STOP"][good])
     events = _events(rng, gti, rows)
-    dss = DataSubspace((
-        DssEntry("TIME", "s", "TABLE", ":GTI"),
-        DssEntry("BIT_MASK(EVENT_CLASS,4,P8R3)", "DIMENSIONLESS", "1:1"),
-        DssEntry("POS(RA,DEC)", "deg", f"CIRCLE({CENTER[0]},{CENTER[1]},{QUERY_RADIUS:g})"),
-        DssEntry("TIME", "s", f"{TSTART:.6f}:{TSTART + DURATION:.6f}"),
-        DssEntry("ENERGY", "MeV", f"{EMIN:.6f}:{EMAX:.6f}"),
-    ))
+    dss = DataSubspace(
+        (
+            DssEntry("TIME", "s", "TABLE", ":GTI"),
+            DssEntry("BIT_MASK(EVENT_CLASS,4,P8R3)", "DIMENSIONLESS", "1:1"),
+            DssEntry("POS(RA,DEC)", "deg", f"CIRCLE({CENTER[0]},{CENTER[1]},{QUERY_RADIUS:g})"),
+            DssEntry("TIME", "s", f"{TSTART:.6f}:{TSTART + DURATION:.6f}"),
+            DssEntry("ENERGY", "MeV", f"{EMIN:.6f}:{EMAX:.6f}"),
+        )
+    )
     creator = f"xlat {__version__} interim demo"
     ft1 = write_new_ft1(folder / "demo_ft1.fits", events, gti, TSTART, TSTART + DURATION, dss, creator)
     ft2 = write_new_ft2(folder / "demo_ft2.fits", rows, creator)

@@ -18,10 +18,10 @@ FT2 rows, xlat writes a valid empty file and warns.
 
 from __future__ import annotations
 
-
 import numpy as np
 
-from xlat.core.filterexpr import check_columns, evaluate, parse
+from xlat.core.filtereval import evaluate
+from xlat.core.filterexpr import check_columns, parse
 from xlat.core.gti import Gti
 from xlat.core.mktime import gti_from_rows, roi_zenith_term
 from xlat.errors import FileFormatError, ParameterError
@@ -31,7 +31,6 @@ from xlat.products.ft2 import ft2_column_names, read_ft2
 from xlat.session.results import StepReport
 from xlat.session.state import Session
 from xlat.session.steps.common import Params, input_spec, output_path, plural, warn
-
 
 
 def _header_time(events: EventList, key: str) -> float:
@@ -44,7 +43,9 @@ def _header_time(events: EventList, key: str) -> float:
 def _filter_text(cmd: Params, events: EventList, lines: list[str]) -> str:
     text = cmd.filter.strip()
     if not text:
-        raise ParameterError("mktime: parameter 'filter' is empty (expected an expression such as DATA_QUAL>0)")
+        raise ParameterError(
+            "mktime: parameter 'filter' is empty (expected an expression such as DATA_QUAL>0)"
+        )
     parse(text)  # syntax errors point into what the user typed, before the ROI term is appended
     if not cmd.roicut:
         return text
@@ -78,7 +79,9 @@ def run_mktime(session: Session, cmd: Params) -> StepReport:
     out = output_path(session, cmd.outfile, cmd.clobber)
     spec = input_spec(session, cmd.evfile)
     if spec.startswith("@"):
-        raise ParameterError("mktime: parameter 'evfile' must name one FT1 file, not an @list (merge with select first)")
+        raise ParameterError(
+            "mktime: parameter 'evfile' must name one FT1 file, not an @list (merge with select first)"
+        )
     events = read_ft1(spec, cmd.evtable, require=("TIME",))
     tmin, tmax = _header_time(events, "TSTART"), _header_time(events, "TSTOP")
     lines: list[str] = []

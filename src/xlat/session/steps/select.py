@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from xlat.core.gti import Gti
-from xlat.core.selection import CutList, RangeCut, SelectRequest, gtselect_cuts
+from xlat.core.gtselect import SelectRequest, gtselect_cuts
+from xlat.core.selection import CutList, RangeCut
 from xlat.errors import FileFormatError, InputError, ParameterError
 from xlat.products.cuts import dss_from_cuts, event_cuts, read_bitmask_validity
 from xlat.products.ft1 import EventList, read_ft1, write_ft1
@@ -30,13 +31,16 @@ from xlat.session.steps.common import (
     warn,
 )
 
-
-
 _WHY = {
-    "RA": "for the cone cut", "DEC": "for the cone cut", "ENERGY": "for the energy cut",
-    "ZENITH_ANGLE": "for the zenith-angle cut", "EVENT_CLASS": "for the evclass cut",
-    "EVENT_TYPE": "for the evtype cut", "CONVERSION_TYPE": "for the convtype cut",
-    "PULSE_PHASE": "for the pulse-phase cut", "TIME": "for the time and GTI cuts",
+    "RA": "for the cone cut",
+    "DEC": "for the cone cut",
+    "ENERGY": "for the energy cut",
+    "ZENITH_ANGLE": "for the zenith-angle cut",
+    "EVENT_CLASS": "for the evclass cut",
+    "EVENT_TYPE": "for the evtype cut",
+    "CONVERSION_TYPE": "for the convtype cut",
+    "PULSE_PHASE": "for the pulse-phase cut",
+    "TIME": "for the time and GTI cuts",
 }
 
 
@@ -54,8 +58,14 @@ def _request(cmd: Params) -> SelectRequest:
     cone = None if None in (cmd.ra, cmd.dec, cmd.rad) else (float(cmd.ra), float(cmd.dec), float(cmd.rad))  # type: ignore[arg-type]
     time = None if None in (cmd.tmin, cmd.tmax) else (float(cmd.tmin), float(cmd.tmax))  # type: ignore[arg-type]
     return SelectRequest(
-        cone=cone, time=time, energy=(cmd.emin, cmd.emax), zenith=(cmd.zmin, cmd.zmax), convtype=cmd.convtype,
-        evclass=cmd.evclass, evtype=cmd.evtype, phase=(cmd.phasemin, cmd.phasemax),
+        cone=cone,
+        time=time,
+        energy=(cmd.emin, cmd.emax),
+        zenith=(cmd.zmin, cmd.zmax),
+        convtype=cmd.convtype,
+        evclass=cmd.evclass,
+        evtype=cmd.evtype,
+        phase=(cmd.phasemin, cmd.phasemax),
     )
 
 
@@ -64,10 +74,14 @@ def _pass_version(events: EventList) -> str:
     for path, header in zip(events.paths, events.file_headers, strict=True):
         value = header.get("PASS_VER")
         if value is None:
-            raise FileFormatError(f"{path}: EVENTS header has no PASS_VER keyword (needed to read evclass/evtype)")
+            raise FileFormatError(
+                f"{path}: EVENTS header has no PASS_VER keyword (needed to read evclass/evtype)"
+            )
         versions.append(str(value).strip())
     if len(set(versions)) > 1:
-        raise FileFormatError(f"{events.paths[0]}: PASS_VER differs between the input FT1 files ({', '.join(versions)})")
+        raise FileFormatError(
+            f"{events.paths[0]}: PASS_VER differs between the input FT1 files ({', '.join(versions)})"
+        )
     return versions[0]
 
 
@@ -90,7 +104,12 @@ def _time_keywords(events: EventList, request: SelectRequest) -> dict[str, Any] 
     tstart, tstop = (starts[0], stops[0]) if len(starts) == 1 else (min(starts), max(stops))
     if request.time is not None and request.time != (0.0, 0.0):
         tstart, tstop = max(tstart, request.time[0]), min(tstop, request.time[1])
-    return {"DATE": now_date(fraction=True), **observation_dates(tstart, tstop), "TSTART": tstart, "TSTOP": tstop}
+    return {
+        "DATE": now_date(fraction=True),
+        **observation_dates(tstart, tstop),
+        "TSTART": tstart,
+        "TSTOP": tstop,
+    }
 
 
 def _with_telapse(keys: dict[str, Any] | None, header: Any) -> dict[str, Any]:
@@ -102,7 +121,9 @@ def _with_telapse(keys: dict[str, Any] | None, header: Any) -> dict[str, Any]:
     return out
 
 
-def select_events(events: EventList, request: SelectRequest, validity: Any = None) -> tuple[EventList, CutList, Gti]:
+def select_events(
+    events: EventList, request: SelectRequest, validity: Any = None
+) -> tuple[EventList, CutList, Gti]:
     """The selected rows, the cuts to record and the output GTI (no file I/O)."""
     pass_ver = _pass_version(events)
     base = event_cuts(events, check_columns=True, skip_time_ranges=True)
@@ -129,7 +150,11 @@ def run_select(session: Session, cmd: Params) -> StepReport:
     filter_text = f"{filter_text} && gtifilter()" if filter_text else "gtifilter()"
     keys = _time_keywords(events, request)
     write_ft1(
-        out, selected, gti=gti, clobber=cmd.clobber, dss=dss_from_cuts(cuts),
+        out,
+        selected,
+        gti=gti,
+        clobber=cmd.clobber,
+        dss=dss_from_cuts(cuts),
         history=[f"Filter string: {filter_text}"],
         primary_keys=_with_telapse(keys, events.primary_header),
         events_keys=_with_telapse(keys, events.header),

@@ -7,7 +7,6 @@ as ``CIRCLE(ra,dec,r)`` with 10 digits, ranges with 20), time ranges included; t
 
 from __future__ import annotations
 
-
 from xlat.core.gti import Gti
 from xlat.core.selection import GtiCut
 from xlat.products.cuts import header_cuts
@@ -17,7 +16,6 @@ from xlat.products.gti import read_gti
 from xlat.session.results import VcutReport
 from xlat.session.state import Session
 from xlat.session.steps.common import Params, input_spec
-
 
 
 def run_vcut(session: Session, cmd: Params) -> VcutReport:
@@ -37,5 +35,10 @@ def run_vcut(session: Session, cmd: Params) -> VcutReport:
     if gti_cuts and not cmd.suppress_gtis:
         g = gti_cuts[0].gti
         gti_pairs = tuple(zip(g.starts.tolist(), g.stops.tolist(), strict=True))
-    return VcutReport(infile=path, table=table, entries=tuple(cuts.all_entries()), gtis=gti_pairs,
-                      suppress_gtis=cmd.suppress_gtis)
+    return VcutReport(
+        infile=path,
+        table=table,
+        entries=tuple(cuts.all_entries()),
+        gtis=gti_pairs,
+        suppress_gtis=cmd.suppress_gtis,
+    )
