@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from astropy.io import fits
 
 from xlat.commands import load_builtin
@@ -45,3 +46,13 @@ def dss_cards(header: fits.Header) -> list[tuple[str, str]]:
         for c in header.cards
         if c.keyword.startswith(("DSTYP", "DSUNI", "DSVAL", "DSREF", "NDSKEYS"))
     ]
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A synthetic FT1 + FT2 pair (seeded; made by the interim demo generator). Import it into a test module."""
+    from xlat.session.steps.demo import make_demo_data
+
+    folder = tmp_path_factory.mktemp("demo-data")
+    data = make_demo_data(Session(folder), folder)
+    return data.ft1, data.ft2

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from astropy.io import fits
-from events_helpers import ok, run
+from conftest import require_shared
+from events_helpers import demo_data, ok, run  # noqa: F401  (demo_data is a fixture)
 
 
 def _fails(workdir: Path, *tokens: str) -> str:
@@ -179,3 +180,16 @@ def test_filter_selecting_no_ft2_rows_writes_an_empty_file_and_warns(work: Path)
     assert any("selects no FT2 rows" in w for w in outcome.warnings)
     with fits.open(work / "mk.fits") as hdul:
         assert len(hdul["EVENTS"].data) == 0 and len(hdul["GTI"].data) == 0
+
+
+def test_evtype_change_refused_by_the_caldb_validity_file(tmp_path: Path, caldb: Path) -> None:
+    """CALDB valid_evtype_selections.txt: the PSF0 selection (mask 4) of ft1_00 cannot become PSF1 (8)."""
+    ft1 = require_shared("fss-nher2021", "ft1_00.fits.gz")
+    error = _fails(tmp_path, "select", f"infile={ft1}", "outfile=out.fits", "evtype=8")
+    assert error == ("select: the requested evtype selection BIT_MASK(EVENT_TYPE,8,P8R3) is inconsistent with the "
+                     f"existing selection BIT_MASK(EVENT_TYPE,4,P8R3) (CALDB {caldb / 'data/glast/lat/bcf'})")
+    # valid_evclass_selections.txt: 128 (SOURCE) -> 3968 allows 2048 (SOURCEVETO)
+    outcome = ok(tmp_path, "select", f"infile={ft1}", "outfile=veto.fits", "evclass=2048")
+    with fits.open(tmp_path / "veto.fits") as hdul:
+        assert hdul["EVENTS"].header["DSTYP1"] == "BIT_MASK(EVENT_CLASS,2048,P8R3)"
+    assert outcome.ok

@@ -13,7 +13,7 @@ import healpy
 import numpy as np
 import pytest
 from astropy.io import fits
-from events_helpers import ok
+from events_helpers import demo_data, ok  # noqa: F401  (demo_data is a fixture)
 
 from xlat.core.binning import pixel_of_events, spacecraft_exposure
 from xlat.core.geom import SkyGeom
@@ -276,3 +276,26 @@ def test_cube_reaching_beyond_the_cone_warns(tmp_path: Path, demo_data: tuple[Pa
     assert 0.205 < int(count) / 10000 < 0.225
     excess = float(rest.split("up to ")[1].split(" deg")[0])
     assert excess == pytest.approx(2.0, abs=0.05)
+
+
+def test_mktime_overwrite_builds_the_gti_from_scratch(tmp_path: Path, demo_data: tuple[Path, Path]) -> None:
+    """gtmktime overwrite=yes: the FT2 GTI is cut to [tstart, tstop] instead of the FT1 GTIs (gtmaketime.cxx)."""
+    ft1, ft2 = demo_data
+    t0 = float(read_ft1(ft1).tstart)
+    window = ["overwrite=yes", "header_obstimes=no", f"tstart={t0 + 3600}", f"tstop={t0 + 7200}"]
+    ok(tmp_path, "mktime", f"scfile={ft2}", f"evfile={ft1}", "outfile=w.fits", "roicut=no", *window)
+    ok(tmp_path, "mktime", f"scfile={ft2}", f"evfile={ft1}", "outfile=all.fits", "roicut=no", "overwrite=yes")
+    with fits.open(tmp_path / "w.fits") as w, fits.open(tmp_path / "all.fits") as whole:
+        starts, stops = w["GTI"].data["START"], w["GTI"].data["STOP"]
+        assert starts.min() >= t0 + 3600 and stops.max() <= t0 + 7200
+        times = w["EVENTS"].data["TIME"]
+        assert times.min() >= t0 + 3600 and times.max() <= t0 + 7200
+        # header_obstimes=yes: [TSTART, TSTOP] of the FT1 header, i.e. every FT2 row the filter keeps
+        assert len(whole["GTI"].data) > len(w["GTI"].data)
+
+
+def test_select_reports_what_indef_resolved_to(tmp_path: Path, demo_data: tuple[Path, Path]) -> None:
+    outcome = ok(tmp_path, "select", f"infile={demo_data[0]}", "outfile=s.fits", "emin=1000")
+    text = "\n".join(outcome.result.lines)
+    assert "ra/dec/rad INDEF: cone from the input DSS: CIRCLE(193.98,-5.82,20)" in text
+    assert "tmin/tmax INDEF: times from the input GTIs" in text

@@ -139,6 +139,18 @@ def select_events(
     return events.take(keep), cuts, _output_gti(events, cuts)
 
 
+def _indef_notes(request: SelectRequest, cuts: CutList, gti: Gti) -> list[str]:
+    """What INDEF resolved to: the input file's own cone / GTIs stay in force."""
+    notes = []
+    if request.cone is None:
+        cone = cuts.cone()
+        kept = cone.dss()[2] if cone is not None else "none (the input has no cone cut)"
+        notes.append(f"  ra/dec/rad INDEF: cone from the input DSS: {kept}")
+    if request.time is None and len(gti):
+        notes.append(f"  tmin/tmax INDEF: times from the input GTIs: {gti.tstart:.17g} - {gti.tstop:.17g}")
+    return notes
+
+
 def run_select(session: Session, cmd: Params) -> StepReport:
     """Run gtselect's selection and write the output FT1 file."""
     _check_ranges(cmd)
@@ -165,6 +177,7 @@ def run_select(session: Session, cmd: Params) -> StepReport:
         warn(f"no events passed the selection; wrote an empty event file {out}")
     lines = [f"select: kept {len(selected)} of {plural(len(events), 'event')} from {events.source} -> {out}"]
     if cmd.chatter >= 2:
+        lines += _indef_notes(request, cuts, gti)
         lines.append(f"  GTIs: {len(gti)} intervals, ONTIME {gti.ontime:.6f} s")
         lines += [f"  DSS{n}: {t} {v}" for n, (t, _u, v, _r) in enumerate(cuts.dss_entries(), start=1)]
     if cmd.chatter >= 3:
