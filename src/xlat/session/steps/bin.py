@@ -126,6 +126,26 @@ def compute_exposure(session: Session, cmd: Params, gti: Gti) -> Exposure:
     return Exposure(result.exposure, f"EXPOSURE {result.exposure:.6f} s from {scfile}")
 
 
+def bin_exposures(session: Session, cmd: Params, gti: Gti, tbins: Bins) -> np.ndarray:
+    """EXPOSURE of each time bin (PHA2 rows): FT2 livetime inside the bin's part of the GTI (s).
+
+    The FT2 file is read once; each bin only looks at the rows overlapping it.
+    """
+    scfile = spacecraft_file(cmd)
+    if scfile is None:
+        return np.array([gti.clip(lo, hi).ontime for lo, hi in zip(tbins.lo, tbins.hi, strict=True)])
+    ft2 = read_ft2(input_spec(session, scfile), columns=("LIVETIME",), extname=cmd.sctable)
+    start, stop, live = ft2.start, ft2.stop, ft2["LIVETIME"]
+    first = np.searchsorted(stop, tbins.lo, side="right")
+    last = np.searchsorted(start, tbins.hi, side="left")
+    out = np.zeros(tbins.n)
+    for k, (lo, hi) in enumerate(zip(tbins.lo, tbins.hi, strict=True)):
+        rows = slice(first[k], max(last[k], first[k]))
+        part = gti.clip(lo, hi)
+        out[k] = spacecraft_exposure(part, start[rows], stop[rows], live[rows]).exposure if len(part) else 0.0
+    return out
+
+
 def _warn_cone(events: EventList, geom: SkyGeom) -> None:
     cone = header_cuts(events.dss, events.gti, events.source).cone()
     if cone is None:

@@ -42,7 +42,7 @@ from xlat.products.gtbin_files import (
     write_hdus,
 )
 from xlat.session.state import Session
-from xlat.session.steps.bin import CREATOR, compute_exposure, energy_bins
+from xlat.session.steps.bin import CREATOR, bin_exposures, compute_exposure, energy_bins
 from xlat.session.steps.common import Params, now_date, plural
 
 _OBS = [
@@ -240,12 +240,7 @@ def bin_spectrum(session: Session, cmd: Params, events: EventList, out: Any) -> 
     else:
         tbins, tindex, _ = time_bins(session, cmd, events)
         counts2 = histogram2d(tbins, tindex, ebins, energy)
-        exposures = np.array(
-            [
-                compute_exposure(session, cmd, events.gti.clip(lo, hi)).seconds
-                for lo, hi in zip(tbins.lo, tbins.hi, strict=True)
-            ]
-        )
+        exposures = bin_exposures(session, cmd, events.gti, tbins)
         n = ebins.n
         spectrum = _table(
             [
