@@ -191,3 +191,26 @@ def test_roicut_term_uses_the_dss_cone_and_zenith_cut(tmp_path: Path) -> None:
     np.testing.assert_array_equal(auto[0], hand[0])
     np.testing.assert_array_equal(auto[1], hand[1])
     assert len(auto[0]) < 45  # the zenith term removes time (45 GTIs without it, MANIFEST §2)
+
+
+def test_select_on_a_list_equals_select_on_the_whole_file(tmp_path: Path) -> None:
+    """gtselect with several inputs: rows concatenated, GTIs OR-ed, TSTART/TSTOP the min/max (closure)."""
+    from xlat.products.ft1 import read_ft1, write_ft1
+
+    events = read_ft1(require_shared("fss-nher2021", "L21061511313126BB196350_PH00.fits.gz"))
+    cut = 645200000.0
+    early = events.column("TIME") <= cut
+    for name, rows, lo, hi in (("a.fits", early, 0.0, cut), ("b.fits", ~early, cut, 1e10)):
+        gti = events.gti.clip(lo, hi)
+        keys = {"TSTART": max(events.tstart, lo), "TSTOP": min(events.tstop, hi)}
+        write_ft1(tmp_path / name, events.take(rows), gti=gti, clobber=True, events_keys=keys)
+    (tmp_path / "list.txt").write_text("a.fits\nb.fits\n")
+    ok(tmp_path, "select", f"infile={events.paths[0]}", "outfile=whole.fits", *FSS_SELECT, "evtype=3")
+    ok(tmp_path, "select", "infile=@list.txt", "outfile=parts.fits", *FSS_SELECT, "evtype=3")
+    assert event_ids(tmp_path / "parts.fits") == event_ids(tmp_path / "whole.fits")
+    whole, parts = gti_rows(tmp_path / "whole.fits"), gti_rows(tmp_path / "parts.fits")
+    np.testing.assert_array_equal(parts[0], whole[0])
+    np.testing.assert_array_equal(parts[1], whole[1])
+    with fits.open(tmp_path / "parts.fits") as hdul:
+        assert (hdul["EVENTS"].header["TSTART"], hdul["EVENTS"].header["TSTOP"]) == (645196187.0, 645448376.0)
+        assert dss_cards(hdul["EVENTS"].header)[0] == ("DSTYP1", "BIT_MASK(EVENT_CLASS,128,P8R3)")

@@ -170,7 +170,14 @@ def read_ft1(
             raise FileFormatError(
                 f"{p}: EVENTS columns differ from those of {paths[0]}; cannot merge these files"
             )
-    rows = first_rows if len(parts) == 1 else np.concatenate([part[0] for part in parts])
+    rows = first_rows
+    if len(parts) > 1:
+        # np.concatenate would turn the big-endian FITS fields native; keep the on-disk layout
+        rows = np.empty(sum(part[0].shape[0] for part in parts), dtype=first_rows.dtype)
+        offset = 0
+        for part in parts:
+            rows[offset : offset + part[0].shape[0]] = part[0]
+            offset += part[0].shape[0]
     index = np.concatenate([np.full(part[0].shape[0], k, dtype=np.int32) for k, part in enumerate(parts)])
     gti = parts[0][4]
     for part in parts[1:]:
@@ -212,7 +219,7 @@ def _keep_column_limits(header: fits.Header, template: fits.Header) -> None:
 
 def _table_bytes(header: fits.Header, rows: np.ndarray) -> Iterable[bytes | memoryview]:
     yield header.tostring().encode("ascii")
-    data = np.ascontiguousarray(rows)
+    data = np.ascontiguousarray(rows, dtype=rows.dtype.newbyteorder(">"))  # FITS is big-endian
     nbytes = data.nbytes
     if nbytes:
         yield memoryview(data.view(np.uint8).reshape(-1))
