@@ -42,9 +42,13 @@ def prompt_missing(
 ) -> dict[str, Any]:
     """Ask for every query parameter not given, showing its default (gt-tool style)."""
     result = dict(given)
-    for spec in cls.specs():
-        if not (spec.query or spec.required) or spec.name in result:
-            continue
+    asked: set[str] = set()
+    while True:
+        pending = [n for n in cls.prompt_order(result) if n not in result and n not in asked]
+        if not pending:
+            break
+        spec = cls.spec(pending[0])
+        asked.add(spec.name)
         default = "" if spec.default is REQUIRED else spec.format_value(spec.default)
         label = spec.help or spec.name
         stdout.write(f"{label} [{default}] ")
@@ -110,6 +114,16 @@ def run_shell_command(argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``xlat`` console script."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # stdout was closed early (output piped into head): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=os.environ.get("XLAT_LOGLEVEL", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
     load_builtin()

@@ -21,6 +21,7 @@ from xlat.session.results import (
     SpectrumPlotData,
     StepReport,
     Table,
+    VcutReport,
 )
 
 
@@ -78,6 +79,29 @@ def _(result: Any, ctx: RenderContext | None = None) -> str:
 
     ctx = ctx or PLAIN
     return render_plot(result, ctx.width, ctx.height, color=ctx.color)
+
+
+@render_result.register
+def _(result: VcutReport, ctx: RenderContext | None = None) -> str:
+    return vcut_text(result)
+
+
+def vcut_text(report: VcutReport) -> str:
+    """gtvcut's listing: DSTYPn/DSUNIn/DSVALn[/DSREFn] blocks; GTIs as 'start  stop' (12 digits)."""
+    lines: list[str] = []
+    for n, (dstype, unit, value, ref) in enumerate(report.entries, start=1):
+        lines += [f"DSTYP{n}: {dstype}", f"DSUNI{n}: {unit}", f"DSVAL{n}: {value}"]
+        if ref:
+            lines.append(f"DSREF{n}: {ref}")
+        lines.append("")
+        if dstype == "TIME" and value == "TABLE":
+            if report.suppress_gtis:
+                lines += ["GTIs: (suppressed)", ""]
+            else:
+                lines.append("GTIs:")
+                lines += [f"{start:.12g}  {stop:.12g}" for start, stop in report.gtis]
+                lines.append("")
+    return "\n".join(lines).rstrip("\n")
 
 
 def table_text(table: Table) -> str:

@@ -141,3 +141,18 @@ class ProfilePlotData:
     statistic: str = "-2dlnL"
     best: float | None = None
     title: str = ""
+
+
+@dataclass(frozen=True)
+class VcutReport:
+    """The data selections of one HDU, in file order, as gtvcut lists them.
+
+    ``entries`` are (DSTYP, DSUNI, DSVAL, DSREF) tuples formatted as the tools print them;
+    ``gtis`` holds the (START, STOP) pairs in MET s of the ``TIME TABLE`` entries.
+    """
+
+    infile: str
+    table: str
+    entries: tuple[tuple[str, str, str, str], ...]
+    gtis: tuple[tuple[float, float], ...] = ()
+    suppress_gtis: bool = True
