@@ -13,6 +13,7 @@ TOPIC_TITLES = {
     "fit": "Fitting",
     "show": "Inspection",
     "plot": "Plots",
+    "simulate": "Simulation (gtorbsim / gtobssim)",
     "session": "Session",
 }
 
