@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from xlat.commands.spec import REGISTRY, REQUIRED, ArgSpec, Command, Kind, Registry
 
 TOPIC_TITLES = {
@@ -33,7 +35,7 @@ def _type_text(spec: ArgSpec) -> str:
 
 def command_help(cls: type[Command]) -> str:
     """Plain-text help for one command."""
-    doc = (cls.__doc__ or "").strip()
+    doc = inspect.cleandoc(cls.__doc__ or "")
     tool = f" (as {cls.tool})" if cls.tool else ""
     lines = [f"{cls.name}{tool}: {doc.splitlines()[0] if doc else ''}"]
     rest = "\n".join(doc.splitlines()[1:]).strip()

@@ -45,10 +45,12 @@ class SpacecraftHistory:
         return name.upper() in self.columns
 
 
-def read_ft2(path: str | Path | Sequence[str | Path], columns: Iterable[str] | None = None) -> SpacecraftHistory:
+def read_ft2(path: str | Path | Sequence[str | Path], columns: Iterable[str] | None = None,
+             extname: str = "SC_DATA") -> SpacecraftHistory:
     """Read one FT2 file, an ``@list`` of them, or a sequence of paths (rows merged and sorted).
 
     ``columns=None`` reads every scalar column; otherwise only the named ones (plus START, STOP).
+    ``extname`` is the spacecraft table (the tools' ``sctable``, default SC_DATA).
     """
     if isinstance(path, (str, Path)):
         paths = expand_file_list(path, "FT2")
@@ -59,7 +61,7 @@ def read_ft2(path: str | Path | Sequence[str | Path], columns: Iterable[str] | N
     for p in paths:
         hdul = open_fits(p, "FT2 spacecraft file")
         try:
-            hdu = get_hdu(hdul, "SC_DATA", p, "an FT2 spacecraft file")
+            hdu = get_hdu(hdul, extname, p, "an FT2 spacecraft file")
             names = wanted if wanted is not None else {n.upper() for n in hdu.columns.names}
             require_columns(hdu, sorted(names), p, "an FT2 spacecraft file")
             data = hdu.data
