@@ -85,3 +85,22 @@ def test_existing_output_needs_clobber(tmp_path: Path) -> None:
     assert out.read_text() == "keep me"
     write_ltcube(ref, out, clobber=True)
     assert read_ltcube(out).nside == 16
+
+
+def test_header_of_the_2yr_cube_matches_gtltcube_including_15_digit_times(tmp_path: Path) -> None:
+    # ltcube_2yr (MANIFEST §10): TSTART 239557417.494176, ONTIME 52568100.5446973, TELAPSE
+    # 63015384.5058239 are written by the tool with 15 significant digits; our GTIs come from
+    # the event file at full precision (239557417.49417615).
+    import dataclasses
+
+    from xlat.session.steps.ltcube import event_gtis
+
+    ref_path = require_shared("fermitools2026-3c279", "ltcube_2yr.fits.gz")
+    gti, dss = event_gtis([require_shared("fermitools2026-3c279", "ft1_3c279_gti.fits.gz")])
+    cube = dataclasses.replace(read_ltcube(ref_path), gti=gti, tstart=gti.tstart, tstop=gti.tstop)
+    out = write_ltcube(cube, tmp_path / "lt.fits", dss=dss)
+    with fits.open(out) as ours, fits.open(ref_path) as ref:
+        for a, b in zip(ours, ref, strict=True):
+            keys = ({c.keyword for c in a.header.cards} | {c.keyword for c in b.header.cards}) - VOLATILE - {"COMMENT"}
+            assert {k: a.header.get(k) for k in keys} == {k: b.header.get(k) for k in keys}, a.name
+        assert np.array_equal(ours["GTI"].data["START"], ref["GTI"].data["START"])

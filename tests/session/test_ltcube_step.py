@@ -128,6 +128,19 @@ def test_evfile_without_gti_cut_is_a_one_line_error(tmp_path: Path) -> None:
     assert not (tmp_path / "o.fits").exists()
 
 
+def test_evfile_whose_gti_extension_is_missing_is_a_one_line_error(tmp_path: Path) -> None:
+    ev = tmp_path / "nohdu.fits"
+    header = fits.Header([("NDSKEYS", 1), ("DSTYP1", "TIME"), ("DSUNI1", "s"), ("DSVAL1", "TABLE"),
+                          ("DSREF1", ":GTI")])
+    events = fits.BinTableHDU.from_columns([fits.Column(name="TIME", format="D", array=np.zeros(0))],
+                                           header=header, name="EVENTS")
+    fits.HDUList([fits.PrimaryHDU(), events]).writeto(ev)
+    outcome = _run(tmp_path, f"ltcube evfile={ev} scfile={require_shared(CRAB, 'ft2.fits.gz')} outfile=o.fits")
+    assert not outcome.ok and "\n" not in outcome.error
+    assert "nohdu.fits: no 'GTI' extension" in outcome.error
+    assert not (tmp_path / "o.fits").exists()
+
+
 def test_ft2_missing_a_column_is_a_one_line_error(tmp_path: Path) -> None:
     with fits.open(require_shared(CRAB, "ft2.fits.gz")) as hdul:
         table = hdul["SC_DATA"]

@@ -171,9 +171,14 @@ def _dates(header: fits.Header, dates: tuple[str, str, str]) -> None:
     header["DATE-END"] = (dates[2], "end date/time of the obs. (UTC)")
 
 
+def _g15(x: float) -> float:
+    """A double as the tools' headers hold it: 15 significant digits (cfitsio's %.15G)."""
+    return float(f"{float(x):.15g}")
+
+
 def _times(header: fits.Header, cube: LivetimeCube) -> None:
-    header["TSTART"] = (cube.tstart, "mission time of the obs. start")
-    header["TSTOP"] = (cube.tstop, "mission time of the obs. end")
+    header["TSTART"] = (_g15(cube.tstart), "mission time of the obs. start")
+    header["TSTOP"] = (_g15(cube.tstop), "mission time of the obs. end")
 
 
 def _observer(header: fits.Header) -> None:
@@ -299,8 +304,8 @@ def _gti_hdu(cube: LivetimeCube, dates: tuple[str, str, str]) -> fits.BinTableHD
         h[key] = (value, comment)
     lengths = gti.stops - gti.starts
     ontime = float(np.cumsum(lengths)[-1]) if lengths.size else 0.0  # evtbin sums in order
-    h["ONTIME"] = (ontime, "sum of GTI lengths")
-    h["TELAPSE"] = (cube.tstop - cube.tstart, "time between first GTI START and last GTI STOP")
+    h["ONTIME"] = (_g15(ontime), "sum of GTI lengths")
+    h["TELAPSE"] = (_g15(cube.tstop - cube.tstart), "time between first GTI START and last GTI STOP")
     for i in (1, 2):
         h[f"TLMIN{i}"] = (0.0, "minimum value")
         h[f"TLMAX{i}"] = (1.0e10, "maximum value")
