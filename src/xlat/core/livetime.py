@@ -304,13 +304,16 @@ def accumulate(grid: LivetimeGrid, where: Pointing, value: FloatArray, weighted:
             task.advance(part.stop - part.start)
     finally:
         task.close()
-    return _pixel_major(cells[:, : grid.ncols, :, 0]), _pixel_major(cells[:, : grid.ncols, :, 1])
+    return _pixel_major(cells, grid.ncols, 0), _pixel_major(cells, grid.ncols, 1)
 
 
-def _pixel_major(cells: np.ndarray) -> np.ndarray:
-    """(block, col, j) -> (pixel, col) float32."""
-    nblk, ncols, size = cells.shape
-    return np.ascontiguousarray(cells.transpose(0, 2, 1).reshape(nblk * size, ncols), dtype=np.float32)
+def _pixel_major(cells: np.ndarray, ncols: int, which: int) -> np.ndarray:
+    """cells[block, col, j, which] -> float32 (pixel, col), cast block by block (no float64 temporary)."""
+    nblk, _, size, _ = cells.shape
+    out = np.empty((nblk, size, ncols), dtype=np.float32)
+    for b in range(nblk):
+        out[b] = cells[b, :ncols, :, which].T
+    return out.reshape(nblk * size, ncols)
 
 
 def merge_identical(where: Pointing, value: FloatArray, weighted: FloatArray,
