@@ -120,13 +120,15 @@ def test_instrument_frame_is_orthonormal_and_close_to_scz() -> None:
     assert np.max(np.linalg.norm(v3 - scz, axis=1)) < 1e-5
 
 
-@pytest.mark.parametrize(("nside", "nbins", "zmin", "zmax"), [(16, 20, 0.0, 180.0), (16, 40, 0.0, 90.0),
-                                                               (8, 10, 20.0, 105.0)])
-def test_kernel_matches_numpy_reference_bit_for_bit(nside: int, nbins: int, zmin: float, zmax: float) -> None:
-    # closure: the blocked, branch-free kernel against every-pixel-every-row numpy, 300 real rows
+@pytest.mark.parametrize(("nside", "nbins", "zmin", "zmax", "nrows"), [
+    (16, 20, 0.0, 180.0, 300), (16, 40, 0.0, 90.0, 300), (16, 10, 20.0, 105.0, 300), (8, 10, 20.0, 105.0, 300),
+    (64, 40, 0.0, 90.0, 60)])
+def test_kernel_matches_numpy_reference_bit_for_bit(nside: int, nbins: int, zmin: float, zmax: float,
+                                                    nrows: int) -> None:
+    # closure: the blocked, branch-free kernel against every-pixel-every-row numpy on real rows
     cols, gti = _crab_inputs()
     where, rw = _rows(cols, gti)
-    sel = slice(0, 300)
+    sel = slice(0, nrows)
     where = lt.Pointing(where.axis[sel], where.zenith[sel], where.xaxis, where.yaxis)
     grid = lt.LivetimeGrid(nside, nbins, 0, zmin, zmax)
     got = lt.accumulate(grid, where, rw.value[sel], rw.weighted[sel])
@@ -191,3 +193,16 @@ def test_cancel_token_stops_between_chunks() -> None:
     where = lt.Pointing(np.array([[0.0, 0.0, 1.0]]), np.array([[0.0, 0.0, 1.0]]), np.zeros((0, 3)), np.zeros((0, 3)))
     with pytest.raises(Cancelled):
         lt.accumulate(grid, where, np.ones(1), np.ones(1), cancel=token)
+
+
+@pytest.mark.parametrize(("zmin", "zmax"), [(0.0, 180.0), (0.0, 60.0), (35.0, 120.0), (100.0, 180.0)])
+def test_kernel_matches_reference_for_random_pointings(rng: np.random.Generator, zmin: float, zmax: float) -> None:
+    # closure on arbitrary axis/zenith geometry (every relative position of the two cones)
+    n = 150
+    ra, dec = rng.uniform(0, 360, (2, n)), np.degrees(np.arcsin(rng.uniform(-1, 1, (2, n))))
+    where = lt.pointing(ra[0], dec[0], ra[1], dec[1])
+    value = rng.uniform(1, 30, n)
+    grid = lt.LivetimeGrid(16, 20, 0, zmin, zmax)
+    got = lt.accumulate(grid, where, value, value * 0.9)
+    want = reference_cube(grid, where, value, value * 0.9)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
