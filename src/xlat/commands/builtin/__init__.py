@@ -4,4 +4,7 @@ Command modules import only light modules at top level; the session step a comma
 runs is imported inside ``run`` so that starting the REPL stays fast.
 """
 
-from xlat.commands.builtin import response, session, srcmaps  # noqa: F401
+from xlat.commands.builtin import models  # noqa: F401
+from xlat.commands.builtin import response  # noqa: F401
+from xlat.commands.builtin import session  # noqa: F401
+from xlat.commands.builtin import srcmaps  # noqa: F401
