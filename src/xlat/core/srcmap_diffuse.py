@@ -22,7 +22,6 @@ convolve; src/Convolve.cxx convolve2d]
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,13 +34,11 @@ from xlat.core.meanpsf import MeanPsf
 from xlat.core.rootfind import brent_root
 from xlat.core.srcmap_kernels import centre_psf
 from xlat.core.srcmap_pixels import CountsMapPixels, chord_separation, radec_vectors
+from xlat.core.srcmap_radial import disk_profile, gaussian_profile, interpolate_profile, theta_table
+from xlat.core.srcmap_template import Sampler
 from xlat.core.types import FloatArray
 from xlat.errors import InputError
 from xlat.progress import NEVER_CANCEL, CancelToken
-
-Intensity = Callable[[FloatArray, FloatArray, float], FloatArray]
-"""intensity(ra_deg, dec_deg, energy_mev) -> sr^-1 per unit spectrum at J2000 directions."""
-
 
 @dataclass(frozen=True)
 class WorkingGrid:
@@ -254,7 +251,7 @@ class DiffuseContext:
             self._cache[key] = (scipy.fft.rfft2(kern.astype(np.float64), s=shape), shape, m)
         return self._cache[key]
 
-    def source_map(self, name: str, intensity: Intensity, template_pixel: float | None = None, *,
+    def source_map(self, name: str, sampler: Sampler, template_pixel: float | None = None, *,
                    apply_exposure: bool = True, convolve: bool = True, planes: range | None = None,
                    progress: Any = None) -> np.ndarray:
         """The map (n_planes, ny, nx) float32 of a template source (MapCube, SpatialMap, ConstantValue)
@@ -264,14 +261,18 @@ class DiffuseContext:
         planes = range(self.energies.size) if planes is None else planes
         out = np.zeros((len(planes), g.ny, g.nx), dtype=np.float32)
         what = f" for the PSF-padded region of diffuse source '{name}'"
+        base = self._base(r, False)
+        bra, bdec = self.directions(base)
+        ok = np.isfinite(bra) & np.isfinite(bdec)
+        prepared = sampler.prepare(bra[ok], bdec[ok])
         for i, k in enumerate(planes):
-            energy = self.energies[k]
+            energy = float(self.energies[k])
             self.cancel.check()
             grid = self.grid(k, r)
-            ra, dec = self.directions(grid)
-            ok = np.isfinite(ra) & np.isfinite(dec)
-            values = np.zeros(ra.shape, dtype=np.float32)
-            values[ok] = np.asarray(intensity(ra[ok], dec[ok], float(energy)), dtype=np.float64).astype(np.float32)
+            d = (base.geom.nx - grid.geom.nx) // 2
+            full = np.zeros(bra.shape, dtype=np.float32)
+            full[ok] = np.asarray(sampler.sample(prepared, energy), dtype=np.float64).astype(np.float32)
+            values = full[d:d + grid.geom.ny, d:d + grid.geom.nx]
             if np.any(values < 0):
                 raise InputError(f"diffuse source '{name}': negative template values at {energy:.6g} MeV")
             expo = self.exposure_plane(grid, k, what) if apply_exposure else None
@@ -283,6 +284,41 @@ class DiffuseContext:
             else:
                 image = counts[grid.y0:grid.y1, grid.x0:grid.x1]
             out[i] = downsample(image, grid, self.pixels.solid_angles)
+            if progress is not None:
+                progress.advance(1)
+        return out
+
+    def radial_map(self, name: str, shape: str, ra_deg: float, dec_deg: float, size_deg: float, *,
+                   apply_exposure: bool = True, planes: range | None = None, progress: Any = None) -> np.ndarray:
+        """The map of a RadialGaussian (``shape='gaussian'``, sigma) or RadialDisk ('disk', radius)
+        by the analytic radial convolution (reference §7.3)."""
+        r = resample_factor(self.pixels.pixel_size, None, self.rfactor, self.resample)
+        grid = self.grid(0, r, spatial_function=True)
+        g = self.pixels.geom
+        planes = range(self.energies.size) if planes is None else planes
+        ra, dec = self.directions(grid, spatial_function=True)
+        centre = radec_vectors(ra_deg, dec_deg)
+        dist = chord_separation(radec_vectors(ra, dec), centre) * (180.0 / np.pi)
+        border = np.zeros(dist.shape, dtype=bool)
+        border[0, :] = border[-1, :] = border[:, 0] = border[:, -1] = True
+        cmin = min(abs(grid.geom.cdelt1), abs(grid.geom.cdelt2))
+        cmax = max(abs(grid.geom.cdelt1), abs(grid.geom.cdelt2))
+        theta = theta_table(float(np.nanmax(dist[border])), cmin, cmax)
+        ks = np.asarray(list(planes), dtype=np.int64)
+        profile = (gaussian_profile if shape == "gaussian" else disk_profile)(self.psf, ks, theta, size_deg)
+        expo = np.ones(len(ks))
+        if apply_exposure and self.exposure is not None:
+            index = self.exposure.pixel_indices(np.array([ra_deg]), np.array([dec_deg]))
+            what = f" at the centre of extended source '{name}'"
+            expo = np.array([float(self.exposure.values(index, float(self.energies[k]), enforce=self.enforce_bounds,
+                                                        wrap=True, what=what)[0]) for k in ks])
+        out = np.zeros((len(ks), g.ny, g.nx), dtype=np.float32)
+        ok = np.isfinite(dist)
+        for i in range(len(ks)):
+            self.cancel.check()
+            counts = np.zeros(dist.shape, dtype=np.float32)
+            counts[ok] = (interpolate_profile(theta, profile[i], dist[ok]) * expo[i]).astype(np.float32)
+            out[i] = downsample(counts[grid.y0:grid.y1, grid.x0:grid.x1], grid, self.pixels.solid_angles)
             if progress is not None:
                 progress.advance(1)
         return out

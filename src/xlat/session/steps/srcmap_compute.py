@@ -134,16 +134,25 @@ class Observation:
         return self._cache["diffuse"]
 
     def diffuse_map(self, src: MapSource) -> SourceMap:
+        """The map of a diffuse source: FFT path for templates, analytic path for radial models."""
         ctx = self.diffuse_context()
         n = self.energies(src).size
         extra = (ctx.energies.size - n) // 2
-        if src.intensity is None:
-            raise InputError(f"diffuse source '{src.name}': no template to sample")
+        planes = range(extra, extra + n)
+        convolve = src.apply_psf and self.options.convol
         task = self.progress.task(f"diffuse map {src.name}", total=n)
         try:
-            data = ctx.source_map(src.name, src.intensity, src.template_pixel, apply_exposure=src.apply_exposure,
-                                  convolve=src.apply_psf and self.options.convol, planes=range(extra, extra + n),
-                                  progress=task)
+            if src.kind == "radial":
+                if not convolve:
+                    raise InputError(f"source '{src.name}': {src.spatial_type} maps need the PSF convolution "
+                                     "(convol=yes and apply_psf not false), as in gtsrcmaps")
+                data = ctx.radial_map(src.name, src.radial_shape, src.ra, src.dec, src.radial_size,
+                                      apply_exposure=src.apply_exposure, planes=planes, progress=task)
+            else:
+                if src.sampler is None:
+                    raise InputError(f"diffuse source '{src.name}': no template to sample")
+                data = ctx.source_map(src.name, src.sampler, src.template_pixel, apply_exposure=src.apply_exposure,
+                                      convolve=convolve, planes=planes, progress=task)
         finally:
             task.close()
         return SourceMap(src.name, data)

@@ -1,36 +1,33 @@
-"""The sources of a model as the source-map step needs them (position, spatial model, flags).
+"""The sources of a model as the source-map code needs them: kind, position, sampler, flags.
 
-Interim reader: the model XML is read with ``xml.etree`` for the spatial part only (point
-sources, ConstantValue); it is replaced by the model API of xlat.products.xml_model once that
-lands. Spectra are not needed to make source maps.
+``kind`` is 'point' (PSF path), 'template' (FFT path: ConstantValue, MapCubeFunction,
+SpatialMap, RadialProfile) or 'radial' (RadialGaussian / RadialDisk analytic path). Map-based
+templates finer than min(minbinsz, counts-map pixel) are rebinned as gtsrcmaps does.
 """
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
-import numpy as np
-
-from xlat.errors import FileFormatError, InputError, ModelError
-
-Intensity = Callable[[np.ndarray, np.ndarray, float], np.ndarray]
+from xlat.core.source_model import Source, SourceModel
+from xlat.core.spatial import ConstantValue, MapCubeFunction, RadialDisk, RadialGaussian, SpatialMap
+from xlat.core.srcmap_template import ConstantSampler, FunctionSampler, Sampler, TemplateSampler, rebin_factor, \
+    rebin_template
+from xlat.errors import ModelError
 
 
 @dataclass(frozen=True)
 class MapSource:
-    """One source: ``kind`` 'point', 'template' (FFT path) or 'radial' (analytic convolution)."""
+    """One source for source maps."""
 
     name: str
     kind: str
     spatial_type: str
     ra: float = float("nan")
     dec: float = float("nan")
-    intensity: Intensity | None = None
+    sampler: Sampler | None = None
     template_pixel: float | None = None
-    file: str | None = None
     apply_psf: bool = True
     apply_exposure: bool = True
     apply_edisp: bool = True
@@ -42,64 +39,44 @@ class MapSource:
         return self.kind == "point"
 
 
-def _flag(element: ET.Element | None, key: str, path: Path, name: str) -> bool:
-    value = element.get(key) if element is not None else None
-    if value is None:
-        return True
-    if value not in ("true", "false"):
-        raise ModelError(f"{path}: source '{name}': {key}=\"{value}\" must be \"true\" or \"false\"")
-    return value == "true"
+def needs_template(source: Source) -> bool:
+    return hasattr(source.spatial, "template")
 
 
-def _params(element: ET.Element) -> dict[str, float]:
-    out = {}
-    for p in element.iter("parameter"):
-        scale = p.get("scale")
-        out[str(p.get("name"))] = (float(p.get("value", "nan")), float(scale) if scale not in (None, "") else 0.0)
-    return {k: v[0] for k, v in out.items()} | {f"{k}.true": v[0] * v[1] for k, v in out.items()}
+def map_source(source: Source, minbinsz: float = 0.1, cmap_pixel: float = 0.0) -> MapSource:
+    """The MapSource of a model source (its template, if any, must be loaded)."""
+    flags: dict[str, Any] = dict(apply_psf=source.apply_psf, apply_exposure=source.apply_exposure,
+                                 apply_edisp=source.apply_edisp)
+    spatial = source.spatial
+    stype = spatial.type_name if spatial is not None else source.kind
+    if source.kind == "CompositeSource":
+        raise ModelError(f"source '{source.name}': CompositeSource maps are not supported yet by xlat srcmaps")
+    if source.is_point:
+        ra, dec = source.position  # type: ignore[misc]
+        return MapSource(source.name, "point", stype, ra, dec, **flags)
+    if isinstance(spatial, (RadialGaussian, RadialDisk)):
+        ra, dec = spatial.center
+        shape = "gaussian" if isinstance(spatial, RadialGaussian) else "disk"
+        return MapSource(source.name, "radial", stype, ra, dec, radial_shape=shape,
+                         radial_size=float(spatial.params[2].value), **flags)
+    if isinstance(spatial, ConstantValue):
+        return MapSource(source.name, "template", stype, sampler=ConstantSampler(spatial.params[0].true_value),
+                         **flags)
+    if isinstance(spatial, (MapCubeFunction, SpatialMap)):
+        template = spatial.require_template()
+        c1, c2 = template.cdelt
+        factor = rebin_factor(min(abs(c1), abs(c2)), minbinsz, cmap_pixel)
+        template = rebin_template(template, factor)
+        sampler = TemplateSampler(template, spatial.params[0].true_value, isinstance(spatial, MapCubeFunction))
+        return MapSource(source.name, "template", stype, sampler=sampler, template_pixel=sampler.pixel_size, **flags)
+    return MapSource(source.name, "template", stype, sampler=FunctionSampler(spatial), **flags)
 
 
-def read_map_sources(path: Path) -> list[MapSource]:
-    """The sources of a gtlike XML model, for source maps."""
-    if not path.is_file():
-        raise InputError(f"{path}: source model file not found")
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as exc:
-        raise FileFormatError(f"{path}: not a valid XML source model ({exc})") from None
-    if root.tag != "source_library":
-        raise FileFormatError(f"{path}: root element is <{root.tag}>, expected <source_library>")
-    out: list[MapSource] = []
-    for src in root.findall("source"):
-        name = src.get("name")
-        if not name:
-            raise ModelError(f"{path}: a <source> has no name")
-        spatial = src.find("spatialModel")
-        spectrum = src.find("spectrum")
-        if spatial is None:
-            raise ModelError(f"{path}: source '{name}' has no <spatialModel>")
-        stype = str(spatial.get("type", ""))
-        pars = _params(spatial)
-        flags = dict(apply_psf=_flag(spatial, "apply_psf", path, name),
-                     apply_exposure=_flag(spatial, "apply_exposure", path, name),
-                     apply_edisp=_flag(spectrum, "apply_edisp", path, name))
-        if src.get("type") == "PointSource":
-            if stype != "SkyDirFunction" or "RA" not in pars or "DEC" not in pars:
-                raise ModelError(f"{path}: point source '{name}' needs a SkyDirFunction with RA and DEC")
-            out.append(MapSource(name, "point", stype, pars["RA"], pars["DEC"], **flags))
-        elif stype == "ConstantValue":
-            value = pars.get("Value.true", 1.0)
-            out.append(MapSource(name, "template", stype, intensity=_constant(value), **flags))
-        else:
-            raise ModelError(f"{path}: source '{name}': spatial model {stype} is not supported yet by xlat srcmaps")
-    names = [s.name for s in out]
-    if len(set(names)) != len(names):
-        dup = next(n for n in names if names.count(n) > 1)
-        raise ModelError(f"{path}: source name '{dup}' appears twice")
-    return out
+def model_sources(model: SourceModel) -> list[Source]:
+    """Sources in gtlike (name) order."""
+    return [model[name] for name in model.sorted_names]
 
 
-def _constant(value: float) -> Intensity:
-    def intensity(ra: np.ndarray, dec: np.ndarray, energy: float) -> np.ndarray:
-        return np.full(np.shape(ra), value)
-    return intensity
+def planes_needed(source: Source, n_bins: int, edisp_bins: int) -> int:
+    """Planes of the source's map: n_bins + 1 + 2 edisp_bins, without the extra ones if apply_edisp=false."""
+    return n_bins + 1 + (2 * max(edisp_bins, 0) if source.apply_edisp else 0)

@@ -17,14 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from xlat.core.source_model import Source, SourceModel
 from xlat.errors import InputError, ParameterError, XlatWarning
 from xlat.products.atomic import check_output
+from xlat.products.caldb import class_bit
 from xlat.products.dss import DataSubspace, DssEntry
-from xlat.products.srcmaps import SourceMap, read_srcmaps, write_srcmaps
+from xlat.products.srcmaps import CountsData, SourceMap, read_srcmaps, write_srcmaps
+from xlat.products.xml_model import expand_env, load_source_templates, read_source_model
 from xlat.session.results import StepReport, Table
 from xlat.session.steps.irfs import caldb_index, resolve_response
 from xlat.session.steps.srcmap_compute import MapOptions, Observation, load_observation
-from xlat.session.steps.srcmap_sources import MapSource, read_map_sources
+from xlat.session.steps.srcmap_sources import MapSource, map_source, model_sources, needs_template, planes_needed
 
 if TYPE_CHECKING:
     from xlat.session.state import Session
@@ -69,69 +72,88 @@ def make_observation(session: Session, cmd: Any, counts: Any, where: str) -> tup
     return obs, index, response
 
 
+def read_model(session: Session, srcmdl: str) -> tuple[Path, SourceModel]:
+    path = session.path(srcmdl)
+    return path, read_source_model(path, base_dir=session.workdir, require_files=False)
+
+
+def prepare_sources(session: Session, model: SourceModel, xml_path: Path, todo: list[Source], reused: list[str],
+                    options: MapOptions, cmap_pixel: float) -> list[MapSource]:
+    """Load the templates of the sources to compute and turn them into MapSources; a source whose
+    template is missing but whose map was read from the input only gets a warning."""
+    load_source_templates(model, [s.name for s in todo if needs_template(s)], base_dir=session.workdir,
+                          xml_path=xml_path)
+    for name in reused:
+        spatial = model[name].spatial
+        if needs_template(model[name]) and spatial is not None and spatial.file:
+            path = Path(expand_env(spatial.file))
+            if not path.is_absolute():
+                path = session.path(path)
+            if not path.exists() and not (xml_path.parent / spatial.file).exists():
+                warnings.warn(f"source '{name}': template {spatial.file} not found; using its map from the "
+                              "source maps file", XlatWarning, stacklevel=2)
+    return [map_source(s, options.minbinsz, cmap_pixel) for s in todo]
+
+
 def run_srcmaps(session: Session, cmd: Any) -> StepReport:
     start = time.perf_counter()
-    options_of(cmd).check("srcmaps")
+    options = options_of(cmd)
+    options.check("srcmaps")
     if (cmd.wmap or "none").strip().lower() != "none":
         raise ParameterError("srcmaps: wmap (likelihood weights) is not supported yet; use wmap=none")
     outfile = check_output(session.path(cmd.outfile), cmd.clobber)
     cmap = session.path(cmd.cmap)
-    sources = read_map_sources(session.path(cmd.srcmdl))
+    xml_path, model = read_model(session, cmd.srcmdl)
+    sources = model_sources(model)
     existing = read_srcmaps(cmap, [s.name for s in sources])
     counts = existing.counts
     obs, index, response = make_observation(session, cmd, counts, "cmap")
-    _check_existing(existing.maps, sources, obs)
+    check_existing(existing.maps, model, counts, options.edisp_bins)
     todo = [s for s in sources if s.name not in existing.maps and (cmd.ptsrc or not s.is_point)]
+    map_srcs = prepare_sources(session, model, xml_path, todo, list(existing.maps), options,
+                               counts.geom.pixel_size)
     maps: list[SourceMap] = list(existing.maps.values())
-    points = [s for s in todo if s.is_point]
     infos = {}
-    for smap, info in obs.point_maps(points):
+    for smap, info in obs.point_maps([s for s in map_srcs if s.is_point]):
         maps.append(smap)
         infos[smap.name] = info
-    for src in (s for s in todo if not s.is_point):
+    for src in (s for s in map_srcs if not s.is_point):
         session.cancel.check()
         maps.append(obs.diffuse_map(src))
-    from xlat.products.caldb import class_bit
-
     dss = output_dss(counts.dss, cmd.irfs, response.irfs_name, response.evtype_mask, class_bit(index, response.name))
     write_srcmaps(outfile, counts, maps, dss, cmd.clobber, copy_from=cmap if cmd.copyall else None)
     return _report(outfile, sources, maps, existing.maps, infos, cmd.ptsrc, time.perf_counter() - start)
 
 
-def _check_existing(found: dict[str, SourceMap], sources: list[MapSource], obs: Observation) -> None:
-    """Maps read from the input must have the planes this run expects (edisp_bins)."""
-    by_name = {s.name: s for s in sources}
-    n_bins = obs.counts.n_bins
+def check_existing(found: dict[str, SourceMap], model: SourceModel, counts: CountsData, edisp_bins: int) -> None:
+    """Maps read from a srcmaps file must have at least the planes this run needs (edisp_bins)."""
     for name, smap in found.items():
-        want = obs.energies(by_name[name]).size
+        want = planes_needed(model[name], counts.n_bins, edisp_bins)
         if smap.n_planes < want:
-            raise InputError(f"{obs.counts.path}: source map '{name}' has {smap.n_planes} planes but edisp_bins="
-                             f"{obs.options.edisp_bins} needs {want}; remove it or recompute the source maps")
-        if smap.edisp_planes(n_bins) > (want - n_bins - 1) // 2:
-            warnings.warn(f"source map '{name}' in {obs.counts.path} has {smap.n_planes} planes; it is reused as is",
-                          XlatWarning, stacklevel=2)
+            raise InputError(f"{counts.path}: source map '{name}' has {smap.n_planes} planes but edisp_bins="
+                             f"{edisp_bins} needs {want}; recompute it (remove the HDU) or lower edisp_bins")
 
 
-def _report(outfile: Path, sources: list[MapSource], maps: list[SourceMap], reused: dict[str, SourceMap],
+def _report(outfile: Path, sources: list[Source], maps: list[SourceMap], reused: dict[str, SourceMap],
             infos: dict[str, Any], ptsrc: bool, seconds: float) -> StepReport:
     by_name = {m.name: m for m in maps}
     rows = []
-    for s in sorted(sources, key=lambda s: s.name.encode()):
+    for s in sources:
+        stype = s.spatial.type_name if s.spatial is not None else s.kind
         smap = by_name.get(s.name)
         if smap is None:
-            rows.append((s.name, s.spatial_type, "-", "not made (ptsrc=no)", ""))
+            rows.append((s.name, stype, "-", "not made (ptsrc=no)", ""))
             continue
         origin = "reused" if s.name in reused else "computed"
         info = infos.get(s.name)
-        note = f"psfcorr {'on' if info.within_bounds else 'off'}" if info is not None else ""
-        rows.append((s.name, s.spatial_type, str(smap.n_planes), origin,
-                     f"{float(np.sum(smap.data, dtype=np.float64)):.5g}" + (f" ({note})" if note else "")))
+        note = f" (psfcorr {'on' if info.within_bounds else 'off'})" if info is not None else ""
+        rows.append((s.name, stype, str(smap.n_planes), origin,
+                     f"{float(np.sum(smap.data, dtype=np.float64)):.5g}{note}"))
     computed = sum(1 for m in maps if not m.from_file)
     lines = (f"source maps {outfile}: {len(maps)} sources ({computed} computed, {len(reused)} reused) in "
              f"{seconds:.1f} s",)
     if not ptsrc:
         lines += ("ptsrc=no: point-source maps are made when a likelihood or model needs them",)
     return StepReport(step="srcmaps", lines=lines,
-                      tables=(Table("", ("Source", "Spatial model", "Planes", "Map", "Sum"),
-                                    tuple(rows)),),
+                      tables=(Table("", ("Source", "Spatial model", "Planes", "Map", "Sum"), tuple(rows)),),
                       outputs=(str(outfile),))
