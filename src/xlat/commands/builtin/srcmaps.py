@@ -49,3 +49,32 @@ class SrcMaps(ToolCommand):
         from xlat.session.steps.srcmaps import run_srcmaps
 
         return run_srcmaps(session, self)
+
+
+@command("model", topic="pipeline", mutates=True, tool="gtmodel")
+@dataclass(frozen=True)
+class ModelMapCommand(ToolCommand):
+    """Compute the model counts map (and optionally residual and significance maps) of a fitted model."""
+
+    srcmaps: str = arg(kind="file", query=True, help="Source maps (or counts map) file")
+    srcmdl: str = arg(kind="file", query=True, help="Source model file")
+    outfile: str = arg(kind="file", query=True, help="Output file")
+    irfs: str = arg("CALDB", query=True, help="Response functions")
+    evtype: int | None = arg(None, kind="int", indef=True, minimum=1, help="Event type selections")
+    expcube: str = arg("none", kind="file", query=True, help="Exposure cube (needed only for maps not in srcmaps)")
+    bexpmap: str = arg("none", kind="file", query=True, help="Binned exposure map")
+    convol: bool = arg(True, kind="bool", help="Perform convolution with psf")
+    resample: bool = arg(True, kind="bool", help="Resample input counts map for convolution")
+    rfactor: int = arg(2, kind="int", minimum=1, help="Resampling factor")
+    outtype: str = arg("CMAP", choices=("CMAP", "CCUBE"), help="Output type")
+    psfcorr: bool = arg(True, kind="bool", help="Apply psf integral corrections")
+    phased_expmap: str = arg("none", kind="file", help="Exposure map with phase-dependent corrections")
+    edisp_bins: int = arg(0, kind="int", help="Number of bins to consider energy dispersion for")
+    resid: str = arg("none", kind="file", help="Residual map (counts - model) output file, or none")
+    sigmap: str = arg("none", kind="file", help="Significance map output file, or none")
+    caldb: str = arg("", kind="file", help="CALDB folder to use when $CALDB and $FERMI_DIR are not set")
+
+    def run(self, session: Session) -> StepReport:
+        from xlat.session.steps.model import run_model
+
+        return run_model(session, self)

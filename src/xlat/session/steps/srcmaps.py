@@ -77,22 +77,25 @@ def read_model(session: Session, srcmdl: str) -> tuple[Path, SourceModel]:
     return path, read_source_model(path, base_dir=session.workdir, require_files=False)
 
 
-def prepare_sources(session: Session, model: SourceModel, xml_path: Path, todo: list[Source], reused: list[str],
+def prepare_sources(session: Session, model: SourceModel, xml_path: Path, todo: list[Source],
                     options: MapOptions, cmap_pixel: float) -> list[MapSource]:
-    """Load the templates of the sources to compute and turn them into MapSources; a source whose
-    template is missing but whose map was read from the input only gets a warning."""
+    """Load the templates of the sources to compute and turn them into MapSources."""
     load_source_templates(model, [s.name for s in todo if needs_template(s)], base_dir=session.workdir,
                           xml_path=xml_path)
+    return [map_source(s, options.minbinsz, cmap_pixel) for s in todo]
+
+
+def warn_missing_templates(session: Session, model: SourceModel, xml_path: Path, reused: list[str]) -> None:
+    """A source whose template file is missing but whose map was read from a file only gets a warning."""
     for name in reused:
         spatial = model[name].spatial
-        if needs_template(model[name]) and spatial is not None and spatial.file:
-            path = Path(expand_env(spatial.file))
-            if not path.is_absolute():
-                path = session.path(path)
-            if not path.exists() and not (xml_path.parent / spatial.file).exists():
-                warnings.warn(f"source '{name}': template {spatial.file} not found; using its map from the "
-                              "source maps file", XlatWarning, stacklevel=2)
-    return [map_source(s, options.minbinsz, cmap_pixel) for s in todo]
+        if not needs_template(model[name]) or spatial is None or not spatial.file:
+            continue
+        path = Path(expand_env(spatial.file))
+        candidates = [path] if path.is_absolute() else [session.path(path), xml_path.parent / path]
+        if not any(c.exists() for c in candidates):
+            warnings.warn(f"source '{name}': template {spatial.file} not found; using its map from the "
+                          "source maps file", XlatWarning, stacklevel=2)
 
 
 def run_srcmaps(session: Session, cmd: Any) -> StepReport:
@@ -107,11 +110,11 @@ def run_srcmaps(session: Session, cmd: Any) -> StepReport:
     sources = model_sources(model)
     existing = read_srcmaps(cmap, [s.name for s in sources])
     counts = existing.counts
-    obs, index, response = make_observation(session, cmd, counts, "cmap")
     check_existing(existing.maps, model, counts, options.edisp_bins)
+    obs, index, response = make_observation(session, cmd, counts, "cmap")
     todo = [s for s in sources if s.name not in existing.maps and (cmd.ptsrc or not s.is_point)]
-    map_srcs = prepare_sources(session, model, xml_path, todo, list(existing.maps), options,
-                               counts.geom.pixel_size)
+    warn_missing_templates(session, model, xml_path, list(existing.maps))
+    map_srcs = prepare_sources(session, model, xml_path, todo, options, counts.geom.pixel_size)
     maps: list[SourceMap] = list(existing.maps.values())
     infos = {}
     for smap, info in obs.point_maps([s for s in map_srcs if s.is_point]):
