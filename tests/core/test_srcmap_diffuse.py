@@ -44,8 +44,9 @@ def test_working_grid_of_a_conforming_map_is_even_square_and_centred():
     assert g.nx == g.ny == 2 * int((14.1 + 3.0) / 0.1)
     assert g.crpix1 == (g.nx + 1) / 2 and g.cdelt1 == -0.1
     assert (grid.x1 - grid.x0, grid.y1 - grid.y0) == (200, 200) and grid.x0 == (g.nx - 200) // 2
-    odd = working_grid(CountsMapPixels(SkyGeom.from_params(51, 51, 0.2, 0.0, 0.0, "CEL", "AIT")), 3, 1.0, 7.0,
-                       resample=True)
+    odd = working_grid(
+        CountsMapPixels(SkyGeom.from_params(51, 51, 0.2, 0.0, 0.0, "CEL", "AIT")), 3, 1.0, 7.0, resample=True
+    )
     assert odd.x1 - odd.x0 == 153  # the odd remainder is added back on the low side (xtest)
 
 
@@ -91,7 +92,9 @@ def _king_psf(energies: np.ndarray, sigma_deg: float) -> MeanPsf:
     x = np.radians(seps) / np.radians(sigma_deg)
     values = np.tile((1.0 + x**2 / 4.0) ** -2.0, (energies.size, 1))
     values, partial = normalise(values, seps)
-    return MeanPsf(energies=energies, seps=seps, values=values, partial=partial, exposure=np.ones(energies.size))
+    return MeanPsf(
+        energies=energies, seps=seps, values=values, partial=partial, exposure=np.ones(energies.size)
+    )
 
 
 @pytest.mark.parametrize("shape, size", [("gaussian", 0.5), ("disk", 1.0)])

@@ -31,7 +31,9 @@ XT = ("xtsrcmaps-3c279",)
 @pytest.fixture(scope="module")
 def tutorial():
     response = load_response(open_caldb(require_shared("caldb")), "P8R3_SOURCE_V2", 3, psf=True)
-    rows = fits.open(require_shared(*XT, "DERIVED_xtsrcmaps_3C279_ltcube_at_sources.fits.gz"))["SOURCE_LTCUBE"].data
+    rows = fits.open(require_shared(*XT, "DERIVED_xtsrcmaps_3C279_ltcube_at_sources.fits.gz"))[
+        "SOURCE_LTCUBE"
+    ].data
     cube = fits.open(require_shared(*XT, "3C279_binned_ccube.fits.gz"))
     eb = cube["EBOUNDS"].data
     edges = np.r_[eb["E_MIN"] / 1e3, eb["E_MAX"][-1] / 1e3]
@@ -42,8 +44,13 @@ def tutorial():
         positions[src.get("name")] = (pars["RA"], pars["DEC"])
     names = [str(n) for n in rows["SOURCE_NAME"]]
     assert names == sorted(positions)  # MANIFEST: the arrays are in alphabetical order
-    psf = mean_psf(np.asarray(rows["EXPOSURE_COSBINS"]), np.asarray(rows["WEIGHTED_EXPOSURE_COSBINS"]), response,
-                   edges, CosineBins(40))
+    psf = mean_psf(
+        np.asarray(rows["EXPOSURE_COSBINS"]),
+        np.asarray(rows["WEIGHTED_EXPOSURE_COSBINS"]),
+        response,
+        edges,
+        CosineBins(40),
+    )
     return pixels, edges, psf, [positions[n] for n in names]
 
 
@@ -61,7 +68,7 @@ def test_out_of_map_source_matches_canonical_srcmap(tutorial):
 
 
 def test_psf_radius_and_within_bounds_match_for_all_263_sources(tutorial):
-    pixels, edges, psf, positions = tutorial
+    pixels, edges, _, positions = tutorial
     radius = np.array([pixels.psf_radius_deg(*p) for p in positions])
     bounds = np.array([within_bounds(pixels, *p, float(edges[edges.size // 2]), edges) for p in positions])
     # ft_mm_psf_radius.bin: measured max difference 3e-14 deg (rounding); ft_mm_withinBounds.bin: exact
@@ -73,7 +80,9 @@ def test_psf_radius_and_within_bounds_match_for_all_263_sources(tutorial):
 def test_map_integrals_and_correction_factors_match(tutorial):
     pixels, edges, psf, positions = tutorial
     inside = np.flatnonzero(_expected("ft_mm_withinBounds.bin", (263,), "u1"))
-    infos = [point_source_map(pixels, single(psf, i), *positions[i], psf.exposure[i], edges)[1] for i in inside]
+    infos = [
+        point_source_map(pixels, single(psf, i), *positions[i], psf.exposure[i], edges)[1] for i in inside
+    ]
     integrals = np.array([x.map_integrals for x in infos])
     correction = np.array([x.correction for x in infos])
     # ft_mm_mapIntegrals.bin [0] and ft_mm_correction_factor.bin: measured 9.8e-8 and 5.9e-10; target 1e-6
@@ -83,6 +92,7 @@ def test_map_integrals_and_correction_factors_match(tutorial):
 
 def _slow_adaptive(psf, k, sep_centre, px, py, sx, sy, offsets, pixsize):
     """A plain-Python transcription of the adaptive estimator for one pixel (reference §7.1)."""
+
     def value(theta):
         if theta > psf.seps[-1]:
             return 0.0
@@ -90,11 +100,15 @@ def _slow_adaptive(psf, k, sep_centre, px, py, sx, sy, offsets, pixsize):
 
     def scale(x, y):  # bilinear on offsets[row, col] at (row, col) = (y - 1, x - 1), extrapolating
         ny, nx = offsets.shape
-        i = min(int(math.floor(min(max(y - 1, 0), ny - 1))), ny - 2)
-        j = min(int(math.floor(min(max(x - 1, 0), nx - 1))), nx - 2)
+        i = min(math.floor(min(max(y - 1, 0), ny - 1)), ny - 2)
+        j = min(math.floor(min(max(x - 1, 0), nx - 1)), nx - 2)
         ry, rx = y - 1 - i, x - 1 - j
-        return ((1 - ry) * (1 - rx) * offsets[i, j] + (1 - ry) * rx * offsets[i, j + 1]
-                + ry * (1 - rx) * offsets[i + 1, j] + ry * rx * offsets[i + 1, j + 1])
+        return (
+            (1 - ry) * (1 - rx) * offsets[i, j]
+            + (1 - ry) * rx * offsets[i, j + 1]
+            + ry * (1 - rx) * offsets[i + 1, j]
+            + ry * rx * offsets[i + 1, j + 1]
+        )
 
     v0 = value(sep_centre)
     if v0 / psf.values[k, 0] < 1e-6:
@@ -115,7 +129,7 @@ def _slow_adaptive(psf, k, sep_centre, px, py, sx, sy, offsets, pixsize):
 
 
 def test_compiled_kernel_equals_plain_python_transcription(tutorial):
-    pixels, edges, psf, positions = tutorial
+    pixels, _, psf, positions = tutorial
     i = 146  # 3C 279 (MANIFEST: row 146), near the map centre: core pixels need deep sub-sampling
     one = single(psf, i)
     fast, sep = pixel_averaged_psf(pixels, one, *positions[i])
@@ -131,7 +145,7 @@ def test_compiled_kernel_equals_plain_python_transcription(tutorial):
 
 
 def test_pixel_center_estimator_differs_from_adaptive_in_the_core(tutorial):
-    pixels, edges, psf, positions = tutorial
+    pixels, _, psf, positions = tutorial
     one = single(psf, 146)
     adaptive, sep = pixel_averaged_psf(pixels, one, *positions[146])
     centre, _ = pixel_averaged_psf(pixels, one, *positions[146], PsfIntegration("pixel_center"))

@@ -17,17 +17,28 @@ def counts():
 
 
 def test_layout_matches_gtsrcmaps_and_reads_back(tmp_path, counts, rng):
-    maps = [SourceMap(name, rng.random((21, 100, 100)).astype(np.float32))
-            for name in ("b_diffuse", "Crab", "a source", "Zeta")]
+    maps = [
+        SourceMap(name, rng.random((21, 100, 100)).astype(np.float32))
+        for name in ("b_diffuse", "Crab", "a source", "Zeta")
+    ]
     out = write_srcmaps(tmp_path / "s.fits", counts, maps, counts.dss, clobber=False)
     hdul = fits.open(out)
     # gtsrcmaps: PRIMARY (counts as float), GTI, EBOUNDS, then sources in std::map (byte) order, names as given
-    assert [h.header.get("EXTNAME", "PRIMARY") for h in hdul] == ["PRIMARY", "GTI", "EBOUNDS", "Crab", "Zeta",
-                                                                  "a source", "b_diffuse"]
+    assert [h.header.get("EXTNAME", "PRIMARY") for h in hdul] == [
+        "PRIMARY",
+        "GTI",
+        "EBOUNDS",
+        "Crab",
+        "Zeta",
+        "a source",
+        "b_diffuse",
+    ]
     assert hdul[0].data.dtype.kind == "f" and np.array_equal(hdul[0].data, counts.data)
     assert hdul["Crab"].header["CDELT1"] == -0.2 and hdul["Crab"].header["CTYPE3"] == "photon energy"
     back = read_srcmaps(out)
-    assert back.names() == ["Crab", "Zeta", "a source", "b_diffuse"] and all(m.from_file for m in back.maps.values())
+    assert back.names() == ["Crab", "Zeta", "a source", "b_diffuse"] and all(
+        m.from_file for m in back.maps.values()
+    )
     assert np.array_equal(back["a source"].data, maps[2].data)
     assert np.allclose(back.counts.edges, counts.edges, rtol=0) and back["Crab"].edisp_planes(20) == 0
     only = read_srcmaps(out, ["Zeta", "not there"])
@@ -37,11 +48,22 @@ def test_layout_matches_gtsrcmaps_and_reads_back(tmp_path, counts, rng):
 
 
 def test_copyall_keeps_every_input_hdu(tmp_path, counts, rng):
-    first = write_srcmaps(tmp_path / "a.fits", counts, [SourceMap("A", rng.random((21, 100, 100)).astype(np.float32))],
-                          counts.dss, clobber=True)
+    first = write_srcmaps(
+        tmp_path / "a.fits",
+        counts,
+        [SourceMap("A", rng.random((21, 100, 100)).astype(np.float32))],
+        counts.dss,
+        clobber=True,
+    )
     again = read_srcmaps(first)
-    out = write_srcmaps(tmp_path / "b.fits", again.counts, [*again.maps.values(), SourceMap("B", np.zeros(
-        (21, 100, 100), np.float32))], again.counts.dss, clobber=True, copy_from=first)
+    out = write_srcmaps(
+        tmp_path / "b.fits",
+        again.counts,
+        [*again.maps.values(), SourceMap("B", np.zeros((21, 100, 100), np.float32))],
+        again.counts.dss,
+        clobber=True,
+        copy_from=first,
+    )
     names = [h.header.get("EXTNAME", "PRIMARY") for h in fits.open(out)]
     assert names.count("A") == 1 and "B" in names and names[:2] == ["PRIMARY", "GTI"]
 

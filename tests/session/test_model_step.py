@@ -27,8 +27,10 @@ def _crab_dnde(e: np.ndarray) -> np.ndarray:
 
 def test_model_cube_is_the_log_log_quadrature_of_the_maps(tmp_path):
     nogal_model(tmp_path)
-    out = run(tmp_path, f"model srcmaps={require_shared(*SRCMAPS)} srcmdl=model_nogal.xml outfile=ccube.fits "
-                        "outtype=CCUBE")
+    out = run(
+        tmp_path,
+        f"model srcmaps={require_shared(*SRCMAPS)} srcmdl=model_nogal.xml outfile=ccube.fits outtype=CCUBE",
+    )
     assert out.ok, out.error
     cube = fits.open(tmp_path / "ccube.fits")[0].data
     ref = fits.open(require_shared(*SRCMAPS))
@@ -59,15 +61,20 @@ def test_model_cube_is_the_log_log_quadrature_of_the_maps(tmp_path):
             return float(_crab_dnde(np.exp(u)) * np.exp(u) * np.exp(np.interp(u, np.log(e), lp)))
 
         exact = quad(integrand, math.log(e[k]), math.log(e[k + 1]), epsrel=1e-10)[0]
-        crab_k = per_bin[k].sum() - (iso_counts[k] * iso_dnde[k] * e[k] + iso_counts[k + 1] * iso_dnde[k + 1]
-                                     * e[k + 1]) * r / 2
+        crab_k = (
+            per_bin[k].sum()
+            - (iso_counts[k] * iso_dnde[k] * e[k] + iso_counts[k + 1] * iso_dnde[k + 1] * e[k + 1]) * r / 2
+        )
         assert crab_k == pytest.approx(exact, rel=1e-2)
 
 
 def test_cmap_sum_equals_npred_and_residual_and_significance_maps(tmp_path):
     nogal_model(tmp_path)
-    out = run(tmp_path, f"model srcmaps={require_shared(*SRCMAPS)} srcmdl=model_nogal.xml outfile=cmap.fits "
-                        "resid=resid.fits sigmap=sig.fits")
+    out = run(
+        tmp_path,
+        f"model srcmaps={require_shared(*SRCMAPS)} srcmdl=model_nogal.xml outfile=cmap.fits "
+        "resid=resid.fits sigmap=sig.fits",
+    )
     assert out.ok, out.error
     model = fits.open(tmp_path / "cmap.fits")
     assert model[0].data.shape == (100, 100) and "CTYPE3" not in model[0].header
@@ -91,13 +98,18 @@ def test_point_maps_missing_from_srcmaps_are_computed(tmp_path, caldb):
     nogal_model(tmp_path)
     lt, bx = require_shared(CRAB, "ltcube.fits.gz"), require_shared(CRAB, "binned_expmap.fits.gz")
     assert run(tmp_path, crab_line(lt, bx, "noptsrc.fits", "emapbnds=no ptsrc=no")).ok
-    out = run(tmp_path, f"model srcmaps=noptsrc.fits srcmdl=model_nogal.xml outfile=a.fits expcube={lt} "
-                        f"bexpmap={bx} irfs=CALDB")
+    out = run(
+        tmp_path,
+        f"model srcmaps=noptsrc.fits srcmdl=model_nogal.xml outfile=a.fits expcube={lt} "
+        f"bexpmap={bx} irfs=CALDB",
+    )
     assert out.ok, out.error
     assert "1 maps computed" in out.result.lines[0]
     assert run(tmp_path, f"model srcmaps={require_shared(*SRCMAPS)} srcmdl=model_nogal.xml outfile=b.fits").ok
     # the Crab map made on the fly equals gtsrcmaps's (bit for bit), so the model maps agree to float32 sums
-    assert np.allclose(fits.open(tmp_path / "a.fits")[0].data, fits.open(tmp_path / "b.fits")[0].data, rtol=1e-6)
+    assert np.allclose(
+        fits.open(tmp_path / "a.fits")[0].data, fits.open(tmp_path / "b.fits")[0].data, rtol=1e-6
+    )
 
 
 def test_missing_map_without_expcube_is_a_one_line_error(tmp_path):

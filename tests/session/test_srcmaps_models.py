@@ -21,8 +21,10 @@ SOURCE = """ <source name="{name}" type="DiffuseSource">
   <spatialModel type="{stype}" {file}>{pars}</spatialModel>
  </source>
 """
-POS = ('<parameter name="RA" value="83.6331" scale="1" min="-360" max="360" free="0"/>'
-       '<parameter name="DEC" value="22.0145" scale="1" min="-90" max="90" free="0"/>')
+POS = (
+    '<parameter name="RA" value="83.6331" scale="1" min="-360" max="360" free="0"/>'
+    '<parameter name="DEC" value="22.0145" scale="1" min="-90" max="90" free="0"/>'
+)
 
 
 def write_model(path, *sources: str) -> None:
@@ -32,12 +34,21 @@ def write_model(path, *sources: str) -> None:
 def constant_cube(path, value: float) -> None:
     """An all-sky 1 deg GAL CAR map cube (3 planes) holding ``value`` everywhere."""
     header = fits.Header()
-    for key, val in (("CTYPE1", "GLON-CAR"), ("CTYPE2", "GLAT-CAR"), ("CRPIX1", 180.5), ("CRPIX2", 91.0),
-                     ("CRVAL1", 0.0), ("CRVAL2", 0.0), ("CDELT1", -1.0), ("CDELT2", 1.0)):
+    for key, val in (
+        ("CTYPE1", "GLON-CAR"),
+        ("CTYPE2", "GLAT-CAR"),
+        ("CRPIX1", 180.5),
+        ("CRPIX2", 91.0),
+        ("CRVAL1", 0.0),
+        ("CRVAL2", 0.0),
+        ("CDELT1", -1.0),
+        ("CDELT2", 1.0),
+    ):
         header[key] = val
     data = np.full((3, 181, 360), value, dtype=np.float32)
-    energies = fits.BinTableHDU.from_columns([fits.Column("Energy", "D", array=[50.0, 1000.0, 1e6])],
-                                             name="ENERGIES")
+    energies = fits.BinTableHDU.from_columns(
+        [fits.Column("Energy", "D", array=[50.0, 1000.0, 1e6])], name="ENERGIES"
+    )
     fits.HDUList([fits.PrimaryHDU(data, header), energies]).writeto(path)
 
 
@@ -48,12 +59,24 @@ def crab(tmp_path, line: str):
 
 def test_constant_map_cube_equals_constant_value_map(tmp_path, caldb):
     constant_cube(tmp_path / "cube.fits", 2.0)
-    write_model(tmp_path / "m.xml",
-                SOURCE.format(name="cube", stype="MapCubeFunction", file='file="cube.fits"',
-                              pars='<parameter name="Normalization" value="1" scale="1" min="0" max="10" free="0"/>'),
-                SOURCE.format(name="flat", stype="ConstantValue", file="",
-                              pars='<parameter name="Value" value="2" scale="1" min="0" max="10" free="0"/>'))
-    out = crab(tmp_path, "srcmaps expcube={lt} cmap={cube} bexpmap={bx} srcmdl=m.xml outfile=o.fits emapbnds=no")
+    write_model(
+        tmp_path / "m.xml",
+        SOURCE.format(
+            name="cube",
+            stype="MapCubeFunction",
+            file='file="cube.fits"',
+            pars='<parameter name="Normalization" value="1" scale="1" min="0" max="10" free="0"/>',
+        ),
+        SOURCE.format(
+            name="flat",
+            stype="ConstantValue",
+            file="",
+            pars='<parameter name="Value" value="2" scale="1" min="0" max="10" free="0"/>',
+        ),
+    )
+    out = crab(
+        tmp_path, "srcmaps expcube={lt} cmap={cube} bexpmap={bx} srcmdl=m.xml outfile=o.fits emapbnds=no"
+    )
     assert out.ok, out.error
     o = fits.open(tmp_path / "o.fits")
     # closure: bilinear and power-law interpolation of a constant give the constant; same grid (r = 2) and path
@@ -62,15 +85,28 @@ def test_constant_map_cube_equals_constant_value_map(tmp_path, caldb):
 
 def test_extended_sources_hold_the_point_source_flux(tmp_path, caldb):
     nogal_model(tmp_path)
-    write_model(tmp_path / "ext.xml",
-                SOURCE.format(name="gauss", stype="RadialGaussian", file="",
-                              pars=POS + '<parameter name="Sigma" value="0.01" scale="1" min="0" max="10" free="0"/>'),
-                SOURCE.format(name="disk", stype="RadialDisk", file="",
-                              pars=POS + '<parameter name="Radius" value="1" scale="1" min="0" max="10" free="0"/>'))
-    assert crab(tmp_path, "srcmaps expcube={lt} cmap={cube} bexpmap={bx} srcmdl=ext.xml outfile=e.fits "
-                          "emapbnds=no").ok
-    assert crab(tmp_path, "srcmaps expcube={lt} cmap={cube} bexpmap={bx} srcmdl=model_nogal.xml outfile=p.fits "
-                          "emapbnds=no").ok
+    write_model(
+        tmp_path / "ext.xml",
+        SOURCE.format(
+            name="gauss",
+            stype="RadialGaussian",
+            file="",
+            pars=POS + '<parameter name="Sigma" value="0.01" scale="1" min="0" max="10" free="0"/>',
+        ),
+        SOURCE.format(
+            name="disk",
+            stype="RadialDisk",
+            file="",
+            pars=POS + '<parameter name="Radius" value="1" scale="1" min="0" max="10" free="0"/>',
+        ),
+    )
+    assert crab(
+        tmp_path, "srcmaps expcube={lt} cmap={cube} bexpmap={bx} srcmdl=ext.xml outfile=e.fits emapbnds=no"
+    ).ok
+    assert crab(
+        tmp_path,
+        "srcmaps expcube={lt} cmap={cube} bexpmap={bx} srcmdl=model_nogal.xml outfile=p.fits emapbnds=no",
+    ).ok
     ext, point = fits.open(tmp_path / "e.fits"), fits.open(tmp_path / "p.fits")
     ref = point["Crab"].data.sum(axis=(1, 2), dtype=np.float64)
     # the Crab is at the map centre: a 1 deg disk loses < 0.1 % outside the map (measured <= 6.6e-4); a 0.01 deg
@@ -91,21 +127,36 @@ def _fails(out, *words: str) -> None:
 
 
 def test_model_naming_a_missing_map_file(tmp_path, caldb):
-    write_model(tmp_path / "m.xml", SOURCE.format(
-        name="gal", stype="MapCubeFunction", file='file="gll_missing.fits"',
-        pars='<parameter name="Normalization" value="1" scale="1" min="0" max="10" free="0"/>'))
-    out = crab(tmp_path, "srcmaps expcube={lt} cmap={cube} bexpmap={bx} srcmdl=m.xml outfile=o.fits emapbnds=no")
+    write_model(
+        tmp_path / "m.xml",
+        SOURCE.format(
+            name="gal",
+            stype="MapCubeFunction",
+            file='file="gll_missing.fits"',
+            pars='<parameter name="Normalization" value="1" scale="1" min="0" max="10" free="0"/>',
+        ),
+    )
+    out = crab(
+        tmp_path, "srcmaps expcube={lt} cmap={cube} bexpmap={bx} srcmdl=m.xml outfile=o.fits emapbnds=no"
+    )
     _fails(out, "gll_missing.fits", "not found")
     assert not (tmp_path / "o.fits").exists()
 
 
 def test_missing_template_is_only_a_warning_when_its_map_is_in_the_file(tmp_path, caldb):
     constant_cube(tmp_path / "cube.fits", 1.0)
-    write_model(tmp_path / "m.xml", SOURCE.format(
-        name="gal", stype="MapCubeFunction", file='file="cube.fits"',
-        pars='<parameter name="Normalization" value="1" scale="1" min="0" max="10" free="0"/>'))
-    assert crab(tmp_path, "srcmaps expcube={lt} cmap={cube} bexpmap={bx} srcmdl=m.xml outfile=o.fits "
-                          "emapbnds=no").ok
+    write_model(
+        tmp_path / "m.xml",
+        SOURCE.format(
+            name="gal",
+            stype="MapCubeFunction",
+            file='file="cube.fits"',
+            pars='<parameter name="Normalization" value="1" scale="1" min="0" max="10" free="0"/>',
+        ),
+    )
+    assert crab(
+        tmp_path, "srcmaps expcube={lt} cmap={cube} bexpmap={bx} srcmdl=m.xml outfile=o.fits emapbnds=no"
+    ).ok
     (tmp_path / "cube.fits").unlink()
     out = run(tmp_path, "model srcmaps=o.fits srcmdl=m.xml outfile=mod.fits")
     assert out.ok, out.error
@@ -122,9 +173,12 @@ def test_exposure_map_too_small_with_emapbnds_yes(tmp_path, caldb):
 def test_exposure_cube_with_other_energy_bins(tmp_path, caldb):
     nogal_model(tmp_path)
     lt = require_shared(CRAB, "ltcube.fits.gz")
-    assert run(tmp_path, f"expcube infile={lt} cmap=none outfile=b10.fits nxpix=40 nypix=40 binsz=0.5 coordsys=GAL "
-                         "xref=184.5575 yref=-5.7844 proj=CAR emin=200 emax=20000 enumbins=10 irfs=P8R2_SOURCE_V6 "
-                         "evtype=3").ok
+    assert run(
+        tmp_path,
+        f"expcube infile={lt} cmap=none outfile=b10.fits nxpix=40 nypix=40 binsz=0.5 coordsys=GAL "
+        "xref=184.5575 yref=-5.7844 proj=CAR emin=200 emax=20000 enumbins=10 irfs=P8R2_SOURCE_V6 "
+        "evtype=3",
+    ).ok
     out = crab(tmp_path, crab_line("{lt}", "b10.fits", "o.fits", "emapbnds=no"))
     _fails(out, "b10.fits", "no exposure plane at 251.785 MeV")
     assert not (tmp_path / "o.fits").exists()
@@ -140,7 +194,10 @@ def test_srcmaps_file_whose_source_hdu_does_not_match(tmp_path, caldb):
     _fails(out, "bad.fits", "'Crab'", "shape")
     assert not (tmp_path / "m.fits").exists()
     srcmaps = require_shared("fermitools2026-crab1day", "srcmaps_nogal.fits.gz")
-    out = crab(tmp_path, "srcmaps expcube={lt} bexpmap={bx} srcmdl=model_nogal.xml outfile=o.fits emapbnds=no "
-                         f"edisp_bins=2 cmap={srcmaps}")
+    out = crab(
+        tmp_path,
+        "srcmaps expcube={lt} bexpmap={bx} srcmdl=model_nogal.xml outfile=o.fits emapbnds=no "
+        f"edisp_bins=2 cmap={srcmaps}",
+    )
     _fails(out, "source map 'Crab' has 21 planes but edisp_bins=2 needs 25")
     assert not (tmp_path / "o.fits").exists()

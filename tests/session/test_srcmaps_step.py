@@ -32,20 +32,30 @@ def nogal_model(tmp_path) -> str:
     """model_nogal.xml with the isotropic table path set to set 1's file (MANIFEST §9)."""
     text = require_shared("fermitools2026-crab1day", "model_nogal.xml").read_text()
     iso = require_shared(CRAB, "iso_P8R2_SOURCE_V6_v06.txt")
-    (tmp_path / "model_nogal.xml").write_text(text.replace('file="iso_P8R2_SOURCE_V6_v06.txt"', f'file="{iso}"'))
+    (tmp_path / "model_nogal.xml").write_text(
+        text.replace('file="iso_P8R2_SOURCE_V6_v06.txt"', f'file="{iso}"')
+    )
     return "model_nogal.xml"
 
 
 def crab_line(ltcube, bexpmap, outfile="srcmaps.fits", extra="") -> str:
-    return (f"srcmaps expcube={ltcube} cmap={require_shared(CRAB, 'cntmap.fits.gz')} bexpmap={bexpmap} "
-            f"srcmdl=model_nogal.xml outfile={outfile} irfs=CALDB {extra}")
+    return (
+        f"srcmaps expcube={ltcube} cmap={require_shared(CRAB, 'cntmap.fits.gz')} bexpmap={bexpmap} "
+        f"srcmdl=model_nogal.xml outfile={outfile} irfs=CALDB {extra}"
+    )
 
 
-@pytest.mark.parametrize("ltcube, bexpmap, reference", [
-    ((CRAB, "ltcube.fits.gz"), (CRAB, "binned_expmap.fits.gz"), "srcmaps_nogal.fits.gz"),
-    (("fermitools2026-crab1day", "ltcube_zmax90.fits.gz"),
-     ("fermitools2026-crab1day", "bexpmap_gtexpcube2_zmax90.fits.gz"), "srcmaps_nogal_zmax90.fits.gz"),
-])
+@pytest.mark.parametrize(
+    "ltcube, bexpmap, reference",
+    [
+        ((CRAB, "ltcube.fits.gz"), (CRAB, "binned_expmap.fits.gz"), "srcmaps_nogal.fits.gz"),
+        (
+            ("fermitools2026-crab1day", "ltcube_zmax90.fits.gz"),
+            ("fermitools2026-crab1day", "bexpmap_gtexpcube2_zmax90.fits.gz"),
+            "srcmaps_nogal_zmax90.fits.gz",
+        ),
+    ],
+)
 def test_crab_and_isotropic_maps_match_gtsrcmaps(tmp_path, caldb, ltcube, bexpmap, reference):
     nogal_model(tmp_path)
     out = run(tmp_path, crab_line(require_shared(*ltcube), require_shared(*bexpmap), extra="emapbnds=no"))
@@ -71,17 +81,24 @@ def test_tutorial_point_sources_and_isotropic_match_gtsrcmaps(tmp_path, caldb):
         if src.get("name") not in names:
             root.remove(src)
     tree.write(tmp_path / "subset.xml")
-    (tmp_path / "iso_P8R3_SOURCE_V2_v1.txt").write_bytes(require_shared("isotropic", "iso_P8R3_SOURCE_V2_v1.txt")
-                                                          .read_bytes())
+    (tmp_path / "iso_P8R3_SOURCE_V2_v1.txt").write_bytes(
+        require_shared("isotropic", "iso_P8R3_SOURCE_V2_v1.txt").read_bytes()
+    )
     lt = require_shared(*data, "ltcube_2yr.fits.gz")
     # The tutorial's all-sky bexpmap (1800 x 900, 0.2 deg AIT at (193.98, -5.82)) cut to 300 x 300 pixels: the
     # same pixel grid (CRPIX shifted by whole pixels), large enough for the isotropic map's padded grid.
-    assert run(tmp_path, f"expcube infile={lt} cmap=none outfile=bexp.fits irfs=P8R3_SOURCE_V3 evtype=3 nxpix=300 "
-                         "nypix=300 binsz=0.2 coordsys=CEL xref=193.98 yref=-5.82 axisrot=0 proj=AIT emin=100 "
-                         "emax=500000 enumbins=37").ok
+    assert run(
+        tmp_path,
+        f"expcube infile={lt} cmap=none outfile=bexp.fits irfs=P8R3_SOURCE_V3 evtype=3 nxpix=300 "
+        "nypix=300 binsz=0.2 coordsys=CEL xref=193.98 yref=-5.82 axisrot=0 proj=AIT emin=100 "
+        "emax=500000 enumbins=37",
+    ).ok
     cube = require_shared("xtsrcmaps-3c279", "3C279_binned_ccube.fits.gz")
-    out = run(tmp_path, f"srcmaps expcube={lt} cmap={cube} bexpmap=bexp.fits srcmdl=subset.xml outfile=sm.fits "
-                        "irfs=P8R3_SOURCE_V3 evtype=3")
+    out = run(
+        tmp_path,
+        f"srcmaps expcube={lt} cmap={cube} bexpmap=bexp.fits srcmdl=subset.xml outfile=sm.fits "
+        "irfs=P8R3_SOURCE_V3 evtype=3",
+    )
     assert out.ok, out.error
     ours = fits.open(tmp_path / "sm.fits")
     for name in names:
@@ -98,7 +115,8 @@ def test_maps_already_in_the_input_are_reused_and_copyall_keeps_them(tmp_path, c
     first = fits.open(tmp_path / "first.fits")
     assert "Crab" not in first and "Extragal_diffuse" in first  # ptsrc=no: point sources made when needed
     line = crab_line(lt, bx, "second.fits", "emapbnds=no copyall=yes").replace(
-        f"cmap={require_shared(CRAB, 'cntmap.fits.gz')}", "cmap=first.fits")
+        f"cmap={require_shared(CRAB, 'cntmap.fits.gz')}", "cmap=first.fits"
+    )
     out = run(tmp_path, line)
     assert out.ok, out.error
     text = "\n".join(out.result.lines)

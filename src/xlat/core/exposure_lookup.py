@@ -47,8 +47,10 @@ class ExposureLookup:
             if hit.size == 0:
                 hit = np.flatnonzero(np.abs((key - e) / key) < ENERGY_TOLERANCE)
             if hit.size == 0:
-                raise InputError(f"{self.name}: no exposure plane at {key:.6g} MeV (planes {e[0]:.6g}-{e[-1]:.6g} MeV,"
-                                 f" {e.size} values); make it with the counts cube's energy bins (and edisp_bins)")
+                raise InputError(
+                    f"{self.name}: no exposure plane at {key:.6g} MeV (planes {e[0]:.6g}-{e[-1]:.6g} MeV,"
+                    f" {e.size} values); make it with the counts cube's energy bins (and edisp_bins)"
+                )
             self._planes[key] = int(hit[0])
         return self._planes[key]
 
@@ -56,7 +58,9 @@ class ExposureLookup:
         for e in np.atleast_1d(energies):
             self.plane(float(e))
 
-    def pixel_indices(self, ra_deg: FloatArray, dec_deg: FloatArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def pixel_indices(
+        self, ra_deg: FloatArray, dec_deg: FloatArray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(raw pixel index, inside, valid) of J2000 directions; non-finite directions are not valid.
 
         For WCS maps the raw index is ``j * nx + i`` of the truncated coordinates even when (i, j)
@@ -76,8 +80,15 @@ class ExposureLookup:
         inside = finite & (i >= 0) & (i < self.geom.nx) & (j >= 0) & (j < self.geom.ny)
         return j * self.geom.nx + i, inside, finite
 
-    def values(self, index: tuple[np.ndarray, np.ndarray, np.ndarray], energy: float, *, enforce: bool = False,
-               wrap: bool = False, what: str = "") -> FloatArray:
+    def values(
+        self,
+        index: tuple[np.ndarray, np.ndarray, np.ndarray],
+        energy: float,
+        *,
+        enforce: bool = False,
+        wrap: bool = False,
+        what: str = "",
+    ) -> FloatArray:
         """Exposure (cm^2 s, float64) at prepared pixel indices for one energy.
 
         ``wrap=True`` is BinnedExposure::operator() (used for diffuse sources): without enforced
@@ -88,9 +99,11 @@ class ExposureLookup:
         """
         raw, inside, valid = index
         if enforce and not np.all(inside | ~valid):
-            raise InputError(f"{self.name}: exposure requested outside the exposure map{what} (emapbnds=yes); "
-                             "use an all-sky binned exposure map, or emapbnds=no to read it there as gtsrcmaps does "
-                             "(wrapped-around values, 0 beyond the cube; docs/srcmaps.md)")
+            raise InputError(
+                f"{self.name}: exposure requested outside the exposure map{what} (emapbnds=yes); "
+                "use an all-sky binned exposure map, or emapbnds=no to read it there as gtsrcmaps does "
+                "(wrapped-around values, 0 beyond the cube; docs/srcmaps.md)"
+            )
         k = self.plane(energy)
         if self.geom is None:
             return np.where(valid, self.data[k][np.where(valid, raw, 0)].astype(np.float64), 0.0)
@@ -103,12 +116,17 @@ class ExposureLookup:
             ok = inside
         return np.where(ok, flat_all[np.where(ok, flat, 0)].astype(np.float64), 0.0)
 
-    def at(self, ra_deg: float, dec_deg: float, energies: FloatArray, *, enforce: bool = False,
-           what: str = "") -> FloatArray:
+    def at(
+        self, ra_deg: float, dec_deg: float, energies: FloatArray, *, enforce: bool = False, what: str = ""
+    ) -> FloatArray:
         """Exposure (n_E,) at one direction (BinnedExposure::get_exposures_for_dir)."""
         index = self.pixel_indices(np.array([ra_deg]), np.array([dec_deg]))
-        return np.array([float(self.values(index, float(e), enforce=enforce, what=what)[0])
-                         for e in np.atleast_1d(energies)])
+        return np.array(
+            [
+                float(self.values(index, float(e), enforce=enforce, what=what)[0])
+                for e in np.atleast_1d(energies)
+            ]
+        )
 
 
 def from_product(product: Any, name: str) -> ExposureLookup:
@@ -116,5 +134,11 @@ def from_product(product: Any, name: str) -> ExposureLookup:
     geom = product.geom
     if isinstance(geom, SkyGeom):
         return ExposureLookup(np.asarray(product.data), np.asarray(product.energies), geom=geom, name=name)
-    return ExposureLookup(np.asarray(product.data), np.asarray(product.energies), nside=int(geom.nside),
-                          nested=bool(geom.nested), coordsys=str(geom.coordsys), name=name)
+    return ExposureLookup(
+        np.asarray(product.data),
+        np.asarray(product.energies),
+        nside=int(geom.nside),
+        nested=bool(geom.nested),
+        coordsys=str(geom.coordsys),
+        name=name,
+    )

@@ -43,8 +43,14 @@ def true_bin_counts(smap: np.ndarray, dnde: FloatArray, energies: FloatArray) ->
     return m[:-1] * wlo[:, None, None] + m[1:] * whi[:, None, None]
 
 
-def measured_counts(smap: np.ndarray, dnde: FloatArray, energies: FloatArray, n_bins: int,
-                    drm: FloatArray | None = None, drm_bins: int = 0) -> np.ndarray:
+def measured_counts(
+    smap: np.ndarray,
+    dnde: FloatArray,
+    energies: FloatArray,
+    n_bins: int,
+    drm: FloatArray | None = None,
+    drm_bins: int = 0,
+) -> np.ndarray:
     """Counts per measured bin and pixel, (n_bins, ny, nx) float64.
 
     ``energies`` are the map's planes (n_bins + 1 + 2 e); ``drm`` (n_bins + 2 drm_bins, n_bins) the
@@ -53,14 +59,14 @@ def measured_counts(smap: np.ndarray, dnde: FloatArray, energies: FloatArray, n_
     extra = (np.asarray(smap).shape[0] - (n_bins + 1)) // 2
     true = true_bin_counts(smap, dnde, energies)
     if drm is None or drm_bins <= 0:
-        return true[extra:extra + n_bins]
+        return true[extra : extra + n_bins]
     if extra < drm_bins:
         raise ValueError(f"source map has {extra} extra planes per side, energy dispersion needs {drm_bins}")
     out = np.zeros((n_bins,) + true.shape[1:])
     for k in range(n_bins):
         lo = k + extra - drm_bins
-        col = np.asarray(drm)[lo - extra + drm_bins:lo - extra + 3 * drm_bins + 1, k]
-        out[k] = np.tensordot(col, true[lo:lo + 2 * drm_bins + 1], axes=1)
+        col = np.asarray(drm)[lo - extra + drm_bins : lo - extra + 3 * drm_bins + 1, k]
+        out[k] = np.tensordot(col, true[lo : lo + 2 * drm_bins + 1], axes=1)
     return out
 
 

@@ -27,9 +27,17 @@ def _converged(lower: float, upper: float, atol: float, rtol: float) -> bool:
     return abs(upper - lower) < atol + rtol * min_abs
 
 
-def brent_root(func: Callable[[float], float], lower: float, upper: float, target: float = 0.0,
-               rtol: float = 1e-3, atol: float = 0.0, max_iter: int = 100) -> float:
+def brent_root(
+    func: Callable[[float], float],
+    lower: float,
+    upper: float,
+    target: float = 0.0,
+    rtol: float = 1e-3,
+    atol: float = 0.0,
+    max_iter: int = 100,
+) -> float:
     """Root of ``func(x) = target`` bracketed by [lower, upper] (GSL brent + gsl_root_test_interval)."""
+
     def f(x: float) -> float:
         return func(x) - target
 

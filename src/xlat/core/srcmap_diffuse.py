@@ -40,6 +40,7 @@ from xlat.core.types import FloatArray
 from xlat.errors import InputError
 from xlat.progress import NEVER_CANCEL, CancelToken
 
+
 @dataclass(frozen=True)
 class WorkingGrid:
     """The oversampled grid of one plane: its geometry, the factor r and the kept window."""
@@ -60,8 +61,15 @@ def resample_factor(cmap_pixel: float, template_pixel: float | None, rfactor: in
     return int(max(float(rfactor), float(max(1, int(cmap_pixel / model)))))
 
 
-def working_grid(pixels: CountsMapPixels, r: int, pad_deg: float, map_radius_deg: float, *,
-                 resample: bool, spatial_function: bool = False) -> WorkingGrid:
+def working_grid(
+    pixels: CountsMapPixels,
+    r: int,
+    pad_deg: float,
+    map_radius_deg: float,
+    *,
+    resample: bool,
+    spatial_function: bool = False,
+) -> WorkingGrid:
     """The working grid of makeDiffuseMap_wcs for one energy (pad only matters for conforming maps)."""
     g = pixels.geom
     cdelt1, cdelt2 = g.cdelt1 / r, g.cdelt2 / r
@@ -93,8 +101,18 @@ def working_grid(pixels: CountsMapPixels, r: int, pad_deg: float, map_radius_deg
         naxis2 += naxis2 % 2
         crpix1, crpix2 = g.crpix1 * r, g.crpix2 * r
         nx_up = ny_up = 1
-    geom = SkyGeom(nx=naxis1, ny=naxis2, cdelt1=cdelt1, cdelt2=cdelt2, crval1=g.crval1, crval2=g.crval2,
-                   crpix1=crpix1, crpix2=crpix2, proj=g.proj, coordsys=g.coordsys)
+    geom = SkyGeom(
+        nx=naxis1,
+        ny=naxis2,
+        cdelt1=cdelt1,
+        cdelt2=cdelt2,
+        crval1=g.crval1,
+        crval2=g.crval2,
+        crpix1=crpix1,
+        crpix2=crpix2,
+        proj=g.proj,
+        coordsys=g.coordsys,
+    )
     return WorkingGrid(geom, r, nx_off, naxis1 - nx_up, ny_off, naxis2 - ny_up)
 
 
@@ -102,8 +120,18 @@ def kernel_separations(work: SkyGeom, npix: int, ref_ra: float, ref_dec: float) 
     """Separations (deg) from the reference direction of the pixel centres of WcsMap2::convolve's
     PSF image: an *equatorial* grid of the working grid's projection and pixel size, npix x npix,
     centred on (ref_ra, ref_dec); NaN where unprojectable."""
-    kgeom = SkyGeom(nx=npix, ny=npix, cdelt1=work.cdelt1, cdelt2=work.cdelt2, crval1=ref_ra, crval2=ref_dec,
-                    crpix1=(npix + 1) / 2.0, crpix2=(npix + 1) / 2.0, proj=work.proj, coordsys="CEL")
+    kgeom = SkyGeom(
+        nx=npix,
+        ny=npix,
+        cdelt1=work.cdelt1,
+        cdelt2=work.cdelt2,
+        crval1=ref_ra,
+        crval2=ref_dec,
+        crpix1=(npix + 1) / 2.0,
+        crpix2=(npix + 1) / 2.0,
+        proj=work.proj,
+        coordsys="CEL",
+    )
     ra, dec = kgeom.center_grid()
     return chord_separation(radec_vectors(ra, dec), radec_vectors(ref_ra, ref_dec)) * (180.0 / np.pi)
 
@@ -121,15 +149,20 @@ def normalised_kernel(values: FloatArray) -> np.ndarray:
     return (image.astype(np.float64) / total).astype(np.float32)
 
 
-def convolve_window(signal: np.ndarray, kernel_fft: np.ndarray, shape: tuple[int, int], m: int,
-                    window: tuple[int, int, int, int]) -> np.ndarray:
+def convolve_window(
+    signal: np.ndarray,
+    kernel_fft: np.ndarray,
+    shape: tuple[int, int],
+    m: int,
+    window: tuple[int, int, int, int],
+) -> np.ndarray:
     """Rows y0:y1, columns x0:x1 of the 'same'-size linear convolution of ``signal`` with an odd m x m
     kernel about its central pixel, from the kernel's rfft2 of size ``shape`` (float32 result)."""
     x0, x1, y0, y1 = window
     c = (m - 1) // 2
     spec = scipy.fft.rfft2(signal.astype(np.float64), s=shape)
     full = scipy.fft.irfft2(spec * kernel_fft, s=shape)
-    return full[y0 + c:y1 + c, x0 + c:x1 + c].astype(np.float32)
+    return full[y0 + c : y1 + c, x0 + c : x1 + c].astype(np.float32)
 
 
 def fft_shape(signal_shape: tuple[int, int], m: int, window: tuple[int, int, int, int]) -> tuple[int, int]:
@@ -190,8 +223,9 @@ class DiffuseContext:
 
     def grid(self, k: int, r: int, spatial_function: bool = False) -> WorkingGrid:
         pad = 0.0 if spatial_function or not self.pixels.conforming else self.pad(k)
-        return working_grid(self.pixels, r, pad, self.map_radius, resample=self.resample,
-                            spatial_function=spatial_function)
+        return working_grid(
+            self.pixels, r, pad, self.map_radius, resample=self.resample, spatial_function=spatial_function
+        )
 
     def _base(self, r: int, spatial_function: bool) -> WorkingGrid:
         key = ("base", r, spatial_function)
@@ -213,9 +247,11 @@ class DiffuseContext:
             self._cache[key] = base.geom.center_grid_equatorial()
         ra, dec = self._cache[key]
         ny, nx = grid.geom.ny, grid.geom.nx
-        return ra[d:d + ny, d:d + nx], dec[d:d + ny, d:d + nx]
+        return ra[d : d + ny, d : d + nx], dec[d : d + ny, d : d + nx]
 
-    def exposure_plane(self, grid: WorkingGrid, k: int, what: str, spatial_function: bool = False) -> FloatArray | None:
+    def exposure_plane(
+        self, grid: WorkingGrid, k: int, what: str, spatial_function: bool = False
+    ) -> FloatArray | None:
         """Binned exposure (float32) at the working-pixel centres of plane k (BinnedExposure::operator())."""
         if self.exposure is None:
             return None
@@ -226,9 +262,10 @@ class DiffuseContext:
             if ikey not in self._cache:
                 self._cache[ikey] = self.exposure.pixel_indices(*self.directions(base, spatial_function))
             ny, nx = grid.geom.ny, grid.geom.nx
-            index = tuple(a[d:d + ny, d:d + nx] for a in self._cache[ikey])
-            self._cache[key] = self.exposure.values(index, float(self.energies[k]), enforce=self.enforce_bounds,
-                                                    wrap=True, what=what).astype(np.float32)
+            index = tuple(a[d : d + ny, d : d + nx] for a in self._cache[ikey])
+            self._cache[key] = self.exposure.values(
+                index, float(self.energies[k]), enforce=self.enforce_bounds, wrap=True, what=what
+            ).astype(np.float32)
         return self._cache[key]
 
     def kernel_fft(self, grid: WorkingGrid, k: int) -> tuple[np.ndarray, tuple[int, int], int]:
@@ -242,18 +279,28 @@ class DiffuseContext:
                 values = np.ascontiguousarray(self.psf.values, dtype=np.float64)
                 flat = np.where(np.isfinite(seps), seps, 1e9).ravel()
                 table = centre_psf(values, np.ascontiguousarray(self.psf.seps, dtype=np.float64), flat)
-                self._cache[skey] = np.where(np.isfinite(seps)[None], table.reshape((-1,) + seps.shape), np.nan)
+                self._cache[skey] = np.where(
+                    np.isfinite(seps)[None], table.reshape((-1,) + seps.shape), np.nan
+                )
             full = self._cache[skey]
             m = kernel_size(grid.geom)
             d = (full.shape[1] - m) // 2
-            kern = normalised_kernel(full[k, d:d + m, d:d + m])
+            kern = normalised_kernel(full[k, d : d + m, d : d + m])
             shape = fft_shape((grid.geom.ny, grid.geom.nx), m, (grid.x0, grid.x1, grid.y0, grid.y1))
             self._cache[key] = (scipy.fft.rfft2(kern.astype(np.float64), s=shape), shape, m)
         return self._cache[key]
 
-    def source_map(self, name: str, sampler: Sampler, template_pixel: float | None = None, *,
-                   apply_exposure: bool = True, convolve: bool = True, planes: range | None = None,
-                   progress: Any = None) -> np.ndarray:
+    def source_map(
+        self,
+        name: str,
+        sampler: Sampler,
+        template_pixel: float | None = None,
+        *,
+        apply_exposure: bool = True,
+        convolve: bool = True,
+        planes: range | None = None,
+        progress: Any = None,
+    ) -> np.ndarray:
         """The map (n_planes, ny, nx) float32 of a template source (MapCube, SpatialMap, ConstantValue)
         at the context's energies ``planes`` (all by default)."""
         r = resample_factor(self.pixels.pixel_size, template_pixel, self.rfactor, self.resample)
@@ -272,7 +319,7 @@ class DiffuseContext:
             d = (base.geom.nx - grid.geom.nx) // 2
             full = np.zeros(bra.shape, dtype=np.float32)
             full[ok] = np.asarray(sampler.sample(prepared, energy), dtype=np.float64).astype(np.float32)
-            values = full[d:d + grid.geom.ny, d:d + grid.geom.nx]
+            values = full[d : d + grid.geom.ny, d : d + grid.geom.nx]
             if np.any(values < 0):
                 raise InputError(f"diffuse source '{name}': negative template values at {energy:.6g} MeV")
             expo = self.exposure_plane(grid, k, what) if apply_exposure else None
@@ -282,14 +329,24 @@ class DiffuseContext:
                 kfft, shape, m = self.kernel_fft(grid, k)
                 image = convolve_window(counts, kfft, shape, m, window)
             else:
-                image = counts[grid.y0:grid.y1, grid.x0:grid.x1]
+                image = counts[grid.y0 : grid.y1, grid.x0 : grid.x1]
             out[i] = downsample(image, grid, self.pixels.solid_angles)
             if progress is not None:
                 progress.advance(1)
         return out
 
-    def radial_map(self, name: str, shape: str, ra_deg: float, dec_deg: float, size_deg: float, *,
-                   apply_exposure: bool = True, planes: range | None = None, progress: Any = None) -> np.ndarray:
+    def radial_map(
+        self,
+        name: str,
+        shape: str,
+        ra_deg: float,
+        dec_deg: float,
+        size_deg: float,
+        *,
+        apply_exposure: bool = True,
+        planes: range | None = None,
+        progress: Any = None,
+    ) -> np.ndarray:
         """The map of a RadialGaussian (``shape='gaussian'``, sigma) or RadialDisk ('disk', radius)
         by the analytic radial convolution (reference §7.3)."""
         r = resample_factor(self.pixels.pixel_size, None, self.rfactor, self.resample)
@@ -310,15 +367,23 @@ class DiffuseContext:
         if apply_exposure and self.exposure is not None:
             index = self.exposure.pixel_indices(np.array([ra_deg]), np.array([dec_deg]))
             what = f" at the centre of extended source '{name}'"
-            expo = np.array([float(self.exposure.values(index, float(self.energies[k]), enforce=self.enforce_bounds,
-                                                        wrap=True, what=what)[0]) for k in ks])
+            expo = np.array(
+                [
+                    float(
+                        self.exposure.values(
+                            index, float(self.energies[k]), enforce=self.enforce_bounds, wrap=True, what=what
+                        )[0]
+                    )
+                    for k in ks
+                ]
+            )
         out = np.zeros((len(ks), g.ny, g.nx), dtype=np.float32)
         ok = np.isfinite(dist)
         for i in range(len(ks)):
             self.cancel.check()
             counts = np.zeros(dist.shape, dtype=np.float32)
             counts[ok] = (interpolate_profile(theta, profile[i], dist[ok]) * expo[i]).astype(np.float32)
-            out[i] = downsample(counts[grid.y0:grid.y1, grid.x0:grid.x1], grid, self.pixels.solid_angles)
+            out[i] = downsample(counts[grid.y0 : grid.y1, grid.x0 : grid.x1], grid, self.pixels.solid_angles)
             if progress is not None:
                 progress.advance(1)
         return out

@@ -35,10 +35,8 @@ def _table_position(theta: float, seps: np.ndarray, log_step: float) -> tuple[in
         j = 1
     else:
         j = int(math.log(theta / seps[1]) / log_step) + 2
-        if j > n - 1:
-            j = n - 1
-        if j < 2:
-            j = 2
+        j = min(j, n - 1)
+        j = max(j, 2)
         while j < n - 1 and seps[j] <= theta:
             j += 1
         while j > 1 and seps[j - 1] > theta:
@@ -63,9 +61,8 @@ def _index_remainder(val: float, n: int) -> tuple[int, float]:
         t = 0.0
     elif t > n - 1:
         t = n - 1.0
-    i = int(math.floor(t))
-    if i > n - 2:
-        i = n - 2
+    i = int(math.floor(t))  # noqa: RUF046 (numba: make the index integer)
+    i = min(i, n - 2)
     return i, val - i
 
 
@@ -76,14 +73,28 @@ def _offset_scale(x: float, y: float, offsets: np.ndarray) -> float:
     iy, ry = _index_remainder(y, offsets.shape[1])
     sx = 1.0 - rx
     sy = 1.0 - ry
-    return (sx * sy * offsets[ix, iy] + sx * ry * offsets[ix, iy + 1]
-            + rx * sy * offsets[ix + 1, iy] + rx * ry * offsets[ix + 1, iy + 1])
+    return (
+        sx * sy * offsets[ix, iy]
+        + sx * ry * offsets[ix, iy + 1]
+        + rx * sy * offsets[ix + 1, iy]
+        + rx * ry * offsets[ix + 1, iy + 1]
+    )
 
 
 @njit(cache=True)
-def _fill_level(level: int, px: float, py: float, src_x: float, src_y: float, pixsize: float,
-                offsets: np.ndarray, seps: np.ndarray, log_step: float,
-                js: np.ndarray, us: np.ndarray) -> None:
+def _fill_level(
+    level: int,
+    px: float,
+    py: float,
+    src_x: float,
+    src_y: float,
+    pixsize: float,
+    offsets: np.ndarray,
+    seps: np.ndarray,
+    log_step: float,
+    js: np.ndarray,
+    us: np.ndarray,
+) -> None:
     npts = 2 << level
     base = 4 ** (level + 1) // 3 - 4 // 3  # offsets 0, 4, 20, 84, ...
     dstep = 1.0 / npts
@@ -103,9 +114,20 @@ def _fill_level(level: int, px: float, py: float, src_x: float, src_y: float, pi
 
 
 @njit(cache=True)
-def adaptive_psf(values: np.ndarray, peaks: np.ndarray, seps: np.ndarray, centre_sep: np.ndarray,
-                 pix_x: np.ndarray, pix_y: np.ndarray, src_x: float, src_y: float, offsets: np.ndarray,
-                 pixsize: float, ftol: float, peak_th: float) -> np.ndarray:
+def adaptive_psf(
+    values: np.ndarray,
+    peaks: np.ndarray,
+    seps: np.ndarray,
+    centre_sep: np.ndarray,
+    pix_x: np.ndarray,
+    pix_y: np.ndarray,
+    src_x: float,
+    src_y: float,
+    offsets: np.ndarray,
+    pixsize: float,
+    ftol: float,
+    peak_th: float,
+) -> np.ndarray:
     """Pixel-averaged mean PSF (sr^-1), shape (n_E, n_pix), for pixels in row-major order.
 
     ``values`` (n_E, 401) mean-PSF table, ``peaks`` (n_E,) P(E, 0), ``centre_sep`` (n_pix,) deg,
@@ -137,7 +159,9 @@ def adaptive_psf(values: np.ndarray, peaks: np.ndarray, seps: np.ndarray, centre
             while True:
                 npts = 2 << level
                 if not filled[level]:
-                    _fill_level(level, pix_x[p], pix_y[p], src_x, src_y, pixsize, offsets, seps, log_step, js, us)
+                    _fill_level(
+                        level, pix_x[p], pix_y[p], src_x, src_y, pixsize, offsets, seps, log_step, js, us
+                    )
                     filled[level] = True
                 base = 4 ** (level + 1) // 3 - 4 // 3
                 total = 0.0

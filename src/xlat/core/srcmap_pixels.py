@@ -71,8 +71,11 @@ class CountsMapPixels:
     def conforming(self) -> bool:
         """CountsMap::checkMapConforms: central CRPIX on both axes and |CDELT1| == |CDELT2|."""
         g = self.geom
-        return (int(2.0 * g.crpix1) == int(g.nx + 1.0) and int(2.0 * g.crpix2) == int(g.ny + 1.0)
-                and abs(g.cdelt1) == abs(g.cdelt2))
+        return (
+            int(2.0 * g.crpix1) == int(g.nx + 1.0)
+            and int(2.0 * g.crpix2) == int(g.ny + 1.0)
+            and abs(g.cdelt1) == abs(g.cdelt2)
+        )
 
     @cached_property
     def boundary_vectors(self) -> FloatArray:
@@ -84,13 +87,17 @@ class CountsMapPixels:
         y = np.concatenate([ye, ye, np.full(xe.size, ye[0]), np.full(xe.size, ye[-1])])
         ra, dec = g.pix_to_equatorial(x, y)
         if not (np.all(np.isfinite(ra)) and np.all(np.isfinite(dec))):
-            raise InputError("the counts map contains projection boundaries (e.g. the outer edge of an "
-                             "all-sky AIT map); analyse a smaller region that does not include them")
+            raise InputError(
+                "the counts map contains projection boundaries (e.g. the outer edge of an "
+                "all-sky AIT map); analyse a smaller region that does not include them"
+            )
         return radec_vectors(ra, dec)
 
     def reference_equatorial(self) -> tuple[float, float]:
         """(ra, dec) of the reference direction (CRVAL1, CRVAL2) in deg."""
-        ra, dec = sky.from_frame(np.array([self.geom.crval1]), np.array([self.geom.crval2]), self.geom.coordsys)
+        ra, dec = sky.from_frame(
+            np.array([self.geom.crval1]), np.array([self.geom.crval2]), self.geom.coordsys
+        )
         return float(ra[0]), float(dec[0])
 
     def max_radius_deg(self, ra_deg: float, dec_deg: float) -> float:
@@ -109,8 +116,9 @@ class CountsMapPixels:
         return float(x[0]) + 1.0, float(y[0]) + 1.0
 
 
-def within_bounds(pixels: CountsMapPixels, ra_deg: float, dec_deg: float, energy: float,
-                  edges: FloatArray, border: int = 4) -> bool:
+def within_bounds(
+    pixels: CountsMapPixels, ra_deg: float, dec_deg: float, energy: float, edges: FloatArray, border: int = 4
+) -> bool:
     """CountsMap::withinBounds: the source's pixel *and* the energy bin of ``energy`` lie at least
     ``border`` bins inside the cube on every axis (reference §7.1, quirk 1)."""
     x, y = pixels.source_pixel(ra_deg, dec_deg)

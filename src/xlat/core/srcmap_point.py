@@ -56,14 +56,19 @@ class PointMapInfo:
 
 def single(psf: MeanPsf, index: int) -> MeanPsf:
     """The mean PSF of direction ``index`` from a table computed for many directions."""
-    return MeanPsf(energies=psf.energies, seps=psf.seps, values=psf.values[index],
-                   partial=psf.partial[index], exposure=psf.exposure[index])
+    return MeanPsf(
+        energies=psf.energies,
+        seps=psf.seps,
+        values=psf.values[index],
+        partial=psf.partial[index],
+        exposure=psf.exposure[index],
+    )
 
 
 def offset_map(pixels: CountsMapPixels, src_x: float, src_y: float, centre_sep_deg: FloatArray) -> FloatArray:
     """PSFUtils::createOffsetMap: true separation / pixel-space separation - 1 per pixel (ny, nx)."""
     g = pixels.geom
-    rows, cols = np.mgrid[0:g.ny, 0:g.nx].astype(np.float64)
+    rows, cols = np.mgrid[0 : g.ny, 0 : g.nx].astype(np.float64)
     dx = src_x - (cols + 1.0)
     dy = src_y - (rows + 1.0)
     pix_sep = pixels.pixel_size * np.sqrt(dx * dx + dy * dy)
@@ -72,8 +77,13 @@ def offset_map(pixels: CountsMapPixels, src_x: float, src_y: float, centre_sep_d
     return np.ascontiguousarray(out)
 
 
-def pixel_averaged_psf(pixels: CountsMapPixels, psf: MeanPsf, ra_deg: float, dec_deg: float,
-                       integ: PsfIntegration = PsfIntegration()) -> tuple[FloatArray, FloatArray]:
+def pixel_averaged_psf(
+    pixels: CountsMapPixels,
+    psf: MeanPsf,
+    ra_deg: float,
+    dec_deg: float,
+    integ: PsfIntegration = PsfIntegration(),
+) -> tuple[FloatArray, FloatArray]:
     """(Ptilde (n_E, n_pix) sr^-1, centre separations (n_pix,) deg) for one source."""
     vec = radec_vectors(ra_deg, dec_deg)
     sep = (chord_separation(pixels.vectors, vec) * (180.0 / np.pi)).ravel()
@@ -84,15 +94,35 @@ def pixel_averaged_psf(pixels: CountsMapPixels, psf: MeanPsf, ra_deg: float, dec
     src_x, src_y = pixels.source_pixel(ra_deg, dec_deg)
     px, py = pixels.pixel_coords
     offsets = offset_map(pixels, src_x, src_y, sep.reshape(pixels.geom.shape))
-    out = adaptive_psf(values, np.ascontiguousarray(psf.values[:, 0]), seps, sep, px.ravel(), py.ravel(),
-                       src_x, src_y, offsets, pixels.pixel_size, integ.ftol, integ.peak_threshold)
+    out = adaptive_psf(
+        values,
+        np.ascontiguousarray(psf.values[:, 0]),
+        seps,
+        sep,
+        px.ravel(),
+        py.ravel(),
+        src_x,
+        src_y,
+        offsets,
+        pixels.pixel_size,
+        integ.ftol,
+        integ.peak_threshold,
+    )
     return out, sep
 
 
-def point_source_map(pixels: CountsMapPixels, psf: MeanPsf, ra_deg: float, dec_deg: float,
-                     exposure: FloatArray | None, edges: FloatArray, *, apply_psf: bool = True,
-                     psfcorr: bool = True, integ: PsfIntegration = PsfIntegration(),
-                     ) -> tuple[np.ndarray, PointMapInfo]:
+def point_source_map(
+    pixels: CountsMapPixels,
+    psf: MeanPsf,
+    ra_deg: float,
+    dec_deg: float,
+    exposure: FloatArray | None,
+    edges: FloatArray,
+    *,
+    apply_psf: bool = True,
+    psfcorr: bool = True,
+    integ: PsfIntegration = PsfIntegration(),
+) -> tuple[np.ndarray, PointMapInfo]:
     """The source map (n_E, ny, nx) float32 of a point source and its diagnostics.
 
     ``psf`` is the source's mean PSF at the source-map energies; ``exposure`` (n_E,) cm^2 s or
@@ -105,7 +135,8 @@ def point_source_map(pixels: CountsMapPixels, psf: MeanPsf, ra_deg: float, dec_d
     n_e = energies.size
     if not apply_psf:
         return _unconvolved(pixels, ra_deg, dec_deg, exposure, n_e), PointMapInfo(
-            float("nan"), False, np.zeros(n_e), np.ones(n_e))
+            float("nan"), False, np.zeros(n_e), np.ones(n_e)
+        )
     ptilde, sep = pixel_averaged_psf(pixels, psf, ra_deg, dec_deg, integ)
     omega = pixels.solid_angles.ravel()
     value = ptilde * omega[None, :]
@@ -120,14 +151,17 @@ def point_source_map(pixels: CountsMapPixels, psf: MeanPsf, ra_deg: float, dec_d
     if psfcorr and bounds:
         contained = np.array([float(np.ravel(psf.integral(radius, float(e)))[0]) for e in energies])
         with np.errstate(divide="ignore", invalid="ignore"):
-            correction = np.where(integrals != 0.0, contained / np.where(integrals != 0.0, integrals, 1.0), 0.0)
+            correction = np.where(
+                integrals != 0.0, contained / np.where(integrals != 0.0, integrals, 1.0), 0.0
+            )
         model = (model.astype(np.float64) * correction[:, None]).astype(np.float32)
     info = PointMapInfo(radius, bounds, integrals, correction)
     return model.reshape(n_e, g.ny, g.nx), info
 
 
-def _unconvolved(pixels: CountsMapPixels, ra_deg: float, dec_deg: float, exposure: FloatArray | None,
-                 n_e: int) -> np.ndarray:
+def _unconvolved(
+    pixels: CountsMapPixels, ra_deg: float, dec_deg: float, exposure: FloatArray | None, n_e: int
+) -> np.ndarray:
     g = pixels.geom
     out = np.zeros((n_e, g.ny * g.nx), dtype=np.float32)
     dist = chord_separation(pixels.vectors, radec_vectors(ra_deg, dec_deg)).ravel()

@@ -36,7 +36,7 @@ def theta_table(max_dist_deg: float, cdelt_min: float, cdelt_max: float) -> Floa
     """The profile's separations (deg): 0, then 2 round(theta_max/cdelt_min) points from cdelt_min/2."""
     theta_max = max_dist_deg + 2.0 * cdelt_max
     theta_min = cdelt_min * 0.5
-    nstep = int(math.floor(theta_max / cdelt_min + 0.5)) * 2
+    nstep = math.floor(theta_max / cdelt_min + 0.5) * 2
     step = (theta_max - theta_min) / (nstep - 1.0)
     return np.concatenate([[0.0], theta_min + np.arange(nstep) * step])
 
@@ -53,8 +53,10 @@ def _psf_rows(psf: MeanPsf, planes: FloatArray, x: FloatArray) -> FloatArray:
 
 def _nodes(lo: float, hi: float, breaks: FloatArray, step: float) -> tuple[FloatArray, FloatArray]:
     """Gauss-Legendre nodes and weights on [lo, hi] split at ``breaks`` and at most ``step`` apart."""
-    n_uniform = max(1, int(math.ceil((hi - lo) / step)))
-    cuts = np.unique(np.concatenate([np.linspace(lo, hi, n_uniform + 1), breaks[(breaks > lo) & (breaks < hi)]]))
+    n_uniform = max(1, math.ceil((hi - lo) / step))
+    cuts = np.unique(
+        np.concatenate([np.linspace(lo, hi, n_uniform + 1), breaks[(breaks > lo) & (breaks < hi)]])
+    )
     a, b = cuts[:-1], cuts[1:]
     half = 0.5 * (b - a)
     mid = 0.5 * (b + a)

@@ -87,7 +87,7 @@ def rebin_factor(template_pixel: float, minbinsz: float, cmap_pixel: float) -> i
     bound = min(minbinsz, cmap_pixel)
     if template_pixel < bound:
         factor = int(bound / template_pixel)
-        return factor if factor > 1 else 1
+        return max(1, factor)
     return 1
 
 
@@ -110,5 +110,10 @@ def rebin_template(template: SkyTemplate, factor: int) -> SkyTemplate:
     wcs.wcs.crpix = [(crpix[0] - 0.5) / factor + 0.5, (crpix[1] - 0.5) / factor + 0.5]
     wcs.wcs.cdelt = [c * factor for c in wcs.wcs.cdelt]
     wcs.wcs.set()
-    return SkyTemplate(rebinned.astype(np.float32), wcs, template.coordsys, template.energies,
-                       f"{template.source} (rebinned x{factor})")
+    return SkyTemplate(
+        rebinned.astype(np.float32),
+        wcs,
+        template.coordsys,
+        template.energies,
+        f"{template.source} (rebinned x{factor})",
+    )

@@ -21,7 +21,9 @@ from xlat.products.srcmaps import CountsData, ebounds_hdu, srcmaps_primary
 ENERGY_AXIS_KEYS = ("CTYPE3", "CRPIX3", "CRVAL3", "CDELT3", "CUNIT3")
 
 
-def map_hdus(image: np.ndarray, counts: CountsData, dss: DataSubspace, creator: str, bunit: str) -> fits.HDUList:
+def map_hdus(
+    image: np.ndarray, counts: CountsData, dss: DataSubspace, creator: str, bunit: str
+) -> fits.HDUList:
     """A gtmodel-style file holding ``image`` (ny, nx) or (n_bins, ny, nx)."""
     primary = srcmaps_primary(counts, dss, creator=creator)
     header = primary.header
@@ -33,8 +35,15 @@ def map_hdus(image: np.ndarray, counts: CountsData, dss: DataSubspace, creator: 
     return fits.HDUList([hdu, ebounds_hdu(counts), gti_hdu(counts.gti, counts.gti_header)])
 
 
-def write_map(path: str | Path, image: np.ndarray, counts: CountsData, dss: DataSubspace, clobber: bool,
-              creator: str = "xlat model", bunit: str = "counts") -> Path:
+def write_map(
+    path: str | Path,
+    image: np.ndarray,
+    counts: CountsData,
+    dss: DataSubspace,
+    clobber: bool,
+    creator: str = "xlat model",
+    bunit: str = "counts",
+) -> Path:
     with atomic_output(path, clobber) as tmp:
         map_hdus(image, counts, dss, creator, bunit).writeto(tmp)
     return Path(path)

@@ -34,8 +34,23 @@ from xlat.products.fitsio import get_hdu, open_fits, require_columns
 from xlat.products.gti import gti_hdu, read_gti
 
 NOT_SOURCES = ("PRIMARY", "GTI", "EBOUNDS", "ENERGIES", "EVENTS")
-WCS_KEYS = ("CTYPE1", "CTYPE2", "CTYPE3", "CRPIX1", "CRPIX2", "CRPIX3", "CRVAL1", "CRVAL2", "CRVAL3",
-            "CDELT1", "CDELT2", "CDELT3", "CROTA2", "EQUINOX", "RADESYS")
+WCS_KEYS = (
+    "CTYPE1",
+    "CTYPE2",
+    "CTYPE3",
+    "CRPIX1",
+    "CRPIX2",
+    "CRPIX3",
+    "CRVAL1",
+    "CRVAL2",
+    "CRVAL3",
+    "CDELT1",
+    "CDELT2",
+    "CDELT3",
+    "CROTA2",
+    "EQUINOX",
+    "RADESYS",
+)
 WHAT = "a gtbin counts cube or gtsrcmaps file"
 
 
@@ -98,7 +113,9 @@ class SourceMaps:
     def add(self, smap: SourceMap) -> None:
         g = self.counts.geom
         if smap.data.ndim != 3 or smap.data.shape[1:] != (g.ny, g.nx):
-            raise FileFormatError(f"source map '{smap.name}' has shape {smap.data.shape}, expected (n, {g.ny}, {g.nx})")
+            raise FileFormatError(
+                f"source map '{smap.name}' has shape {smap.data.shape}, expected (n, {g.ny}, {g.nx})"
+            )
         self.maps[smap.name] = smap
 
 
@@ -118,8 +135,10 @@ def _counts_from_hdul(hdul: fits.HDUList, p: Path) -> CountsData:
     header = primary.header
     if data is None or data.ndim != 3:
         if str(header.get("PIXTYPE", "")).upper() == "HEALPIX" or "SKYMAP" in hdul:
-            raise FileFormatError(f"{p}: HEALPix counts cubes are not supported by xlat srcmaps/model yet; "
-                                  "bin the events on a WCS grid (gtbin CCUBE with a projection)")
+            raise FileFormatError(
+                f"{p}: HEALPix counts cubes are not supported by xlat srcmaps/model yet; "
+                "bin the events on a WCS grid (gtbin CCUBE with a projection)"
+            )
         raise FileFormatError(f"{p}: primary HDU is not a 3-D counts cube (is this {WHAT}?)")
     for key in ("CTYPE1", "CTYPE2", "CRVAL1", "CRVAL2", "CDELT1", "CDELT2", "CRPIX1", "CRPIX2"):
         if key not in header:
@@ -129,14 +148,23 @@ def _counts_from_hdul(hdul: fits.HDUList, p: Path) -> CountsData:
     emin = np.asarray(eb.data["E_MIN"], dtype=np.float64)
     emax = np.asarray(eb.data["E_MAX"], dtype=np.float64)
     if emin.size != data.shape[0]:
-        raise FileFormatError(f"{p}: EBOUNDS has {emin.size} rows but the cube has {data.shape[0]} energy planes")
+        raise FileFormatError(
+            f"{p}: EBOUNDS has {emin.size} rows but the cube has {data.shape[0]} energy planes"
+        )
     edges = np.r_[emin, emax[-1:]] / 1000.0
     if np.any(np.diff(edges) <= 0):
         raise FileFormatError(f"{p}: EBOUNDS energies are not increasing")
     gti = read_gti(hdul, p) if "GTI" in hdul else Gti.empty()
-    return CountsData(data=np.asarray(data), geom=SkyGeom.from_header(header), edges=edges, header=header.copy(),
-                      gti=gti, ebounds_header=eb.header.copy(),
-                      gti_header=hdul["GTI"].header.copy() if "GTI" in hdul else None, path=p)
+    return CountsData(
+        data=np.asarray(data),
+        geom=SkyGeom.from_header(header),
+        edges=edges,
+        header=header.copy(),
+        gti=gti,
+        ebounds_header=eb.header.copy(),
+        gti_header=hdul["GTI"].header.copy() if "GTI" in hdul else None,
+        path=p,
+    )
 
 
 def source_hdu_names(hdul: fits.HDUList) -> list[str]:
@@ -144,8 +172,12 @@ def source_hdu_names(hdul: fits.HDUList) -> list[str]:
     out = []
     for hdu in hdul[1:]:
         name = str(hdu.header.get("EXTNAME", "")).strip()
-        if (isinstance(hdu, fits.ImageHDU) and name and name.upper() not in NOT_SOURCES
-                and not name.startswith("__")):
+        if (
+            isinstance(hdu, fits.ImageHDU)
+            and name
+            and name.upper() not in NOT_SOURCES
+            and not name.startswith("__")
+        ):
             out.append(name)
     return out
 
@@ -163,10 +195,16 @@ def read_srcmaps(path: str | Path, names: Iterable[str] | None = None) -> Source
         n = counts.n_bins + 1
         for name in wanted:
             data = np.asarray(hdul[name].data, dtype=np.float32)
-            if data.ndim != 3 or data.shape[1:] != counts.data.shape[1:] or data.shape[0] < n \
-                    or (data.shape[0] - n) % 2:
-                raise FileFormatError(f"{p}: source map HDU '{name}' has shape {data.shape}; expected "
-                                      f"({n} + 2 e, {counts.geom.ny}, {counts.geom.nx}) for this counts cube")
+            if (
+                data.ndim != 3
+                or data.shape[1:] != counts.data.shape[1:]
+                or data.shape[0] < n
+                or (data.shape[0] - n) % 2
+            ):
+                raise FileFormatError(
+                    f"{p}: source map HDU '{name}' has shape {data.shape}; expected "
+                    f"({n} + 2 e, {counts.geom.ny}, {counts.geom.nx}) for this counts cube"
+                )
             result.maps[name] = SourceMap(name, data, from_file=True)
         return result
     finally:
@@ -180,24 +218,25 @@ def srcmaps_primary(counts: CountsData, dss: DataSubspace, creator: str = "xlat 
     c1 = str(src.get("CTYPE1", "")).strip()
     c2 = str(src.get("CTYPE2", "")).strip()
     for key, value, comment in (
-            ("CTYPE1", c1, "RA---%%%, %%% is the projection, e.g., AIT"),
-            ("CRPIX1", src["CRPIX1"], "Reference pixel"),
-            ("CRVAL1", src["CRVAL1"], "RA at the reference pixel"),
-            ("CDELT1", src["CDELT1"], "X-axis incr per pixel at ref pixel (deg)"),
-            ("CUNIT1", "deg", "Physical unit of X-axis"),
-            ("CTYPE2", c2, "DEC---%%%, %%% is the projection, e.g., AIT"),
-            ("CRPIX2", src["CRPIX2"], "Reference pixel"),
-            ("CRVAL2", src["CRVAL2"], "DEC at the reference pixel"),
-            ("CDELT2", src["CDELT2"], "Y-axis incr per pixel at ref pixel (deg)"),
-            ("CUNIT2", "deg", "Physical unit of Y-axis"),
-            ("CTYPE3", "photon energy", "log_MeV"),
-            ("CRPIX3", float(src.get("CRPIX3", 1.0)), "Reference pixel"),
-            ("CRVAL3", float(src.get("CRVAL3", counts.edges[0])), "energy at the reference pixel"),
-            ("CDELT3", float(src.get("CDELT3", counts.edges[1] - counts.edges[0])), "z-axis incr per pixel"),
-            ("CUNIT3", "log_MeV", "Physical unit of z-axis"),
-            ("CROTA2", float(src.get("CROTA2", 0.0) or 0.0), "Image rotation (deg)")):
+        ("CTYPE1", c1, "RA---%%%, %%% is the projection, e.g., AIT"),
+        ("CRPIX1", src["CRPIX1"], "Reference pixel"),
+        ("CRVAL1", src["CRVAL1"], "RA at the reference pixel"),
+        ("CDELT1", src["CDELT1"], "X-axis incr per pixel at ref pixel (deg)"),
+        ("CUNIT1", "deg", "Physical unit of X-axis"),
+        ("CTYPE2", c2, "DEC---%%%, %%% is the projection, e.g., AIT"),
+        ("CRPIX2", src["CRPIX2"], "Reference pixel"),
+        ("CRVAL2", src["CRVAL2"], "DEC at the reference pixel"),
+        ("CDELT2", src["CDELT2"], "Y-axis incr per pixel at ref pixel (deg)"),
+        ("CUNIT2", "deg", "Physical unit of Y-axis"),
+        ("CTYPE3", "photon energy", "log_MeV"),
+        ("CRPIX3", float(src.get("CRPIX3", 1.0)), "Reference pixel"),
+        ("CRVAL3", float(src.get("CRVAL3", counts.edges[0])), "energy at the reference pixel"),
+        ("CDELT3", float(src.get("CDELT3", counts.edges[1] - counts.edges[0])), "z-axis incr per pixel"),
+        ("CUNIT3", "log_MeV", "Physical unit of z-axis"),
+        ("CROTA2", float(src.get("CROTA2", 0.0) or 0.0), "Image rotation (deg)"),
+    ):
         h[key] = (value, comment)
-    h["DATE"] = (_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"), "file creation date")
+    h["DATE"] = (_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"), "file creation date")
     h["TELESCOP"] = ("GLAST", "Name of telescope generating data")
     h["INSTRUME"] = ("LAT", "Name of instrument generating data")
     for key in ("DATE-OBS", "DATE-END", "TSTART", "TSTOP", "MJDREFI", "MJDREFF", "TIMEUNIT", "TIMESYS"):
@@ -211,12 +250,21 @@ def srcmaps_primary(counts: CountsData, dss: DataSubspace, creator: str = "xlat 
 
 def ebounds_hdu(counts: CountsData) -> fits.BinTableHDU:
     e = counts.edges * 1000.0
-    cols = [fits.Column(name="CHANNEL", format="I", array=np.arange(1, counts.n_bins + 1, dtype=np.int16)),
-            fits.Column(name="E_MIN", format="1E", unit="keV", array=e[:-1].astype(np.float32)),
-            fits.Column(name="E_MAX", format="1E", unit="keV", array=e[1:].astype(np.float32))]
+    cols = [
+        fits.Column(name="CHANNEL", format="I", array=np.arange(1, counts.n_bins + 1, dtype=np.int16)),
+        fits.Column(name="E_MIN", format="1E", unit="keV", array=e[:-1].astype(np.float32)),
+        fits.Column(name="E_MAX", format="1E", unit="keV", array=e[1:].astype(np.float32)),
+    ]
     hdu = fits.BinTableHDU.from_columns(cols, name="EBOUNDS")
-    for key, value in (("TELESCOP", "GLAST"), ("INSTRUME", "LAT"), ("CHANTYPE", "PI"), ("HDUCLASS", "OGIP"),
-                       ("HDUCLAS1", "RESPONSE"), ("HDUCLAS2", "EBOUNDS"), ("HDUVERS", "1.2.0")):
+    for key, value in (
+        ("TELESCOP", "GLAST"),
+        ("INSTRUME", "LAT"),
+        ("CHANTYPE", "PI"),
+        ("HDUCLASS", "OGIP"),
+        ("HDUCLAS1", "RESPONSE"),
+        ("HDUCLAS2", "EBOUNDS"),
+        ("HDUVERS", "1.2.0"),
+    ):
         hdu.header[key] = value
     return hdu
 
@@ -231,8 +279,14 @@ def source_image_hdu(smap: SourceMap, primary: fits.Header) -> fits.ImageHDU:
     return hdu
 
 
-def write_srcmaps(path: str | Path, counts: CountsData, maps: Iterable[SourceMap], dss: DataSubspace,
-                  clobber: bool, copy_from: str | Path | None = None) -> Path:
+def write_srcmaps(
+    path: str | Path,
+    counts: CountsData,
+    maps: Iterable[SourceMap],
+    dss: DataSubspace,
+    clobber: bool,
+    copy_from: str | Path | None = None,
+) -> Path:
     """Write a srcmaps file atomically; ``copy_from`` (copyall=yes) copies all HDUs of that file first."""
     if copy_from is not None:
         src = open_fits(copy_from, "counts map file")

@@ -41,7 +41,9 @@ class SrcMaps(ToolCommand):
     ptsrc: bool = arg(True, kind="bool", help="Compute point source maps")
     psfcorr: bool = arg(True, kind="bool", help="Apply psf integral corrections")
     emapbnds: bool = arg(True, kind="bool", help="Enforce boundaries of exposure map")
-    edisp_bins: int = arg(0, kind="int", help="Number of extra bins to compute for energy dispersion purposes")
+    edisp_bins: int = arg(
+        0, kind="int", help="Number of extra bins to compute for energy dispersion purposes"
+    )
     copyall: bool = arg(False, kind="bool", help="Copy all source maps from input counts map file to output")
     caldb: str = arg("", kind="file", help="CALDB folder to use when $CALDB and $FERMI_DIR are not set")
 
@@ -61,7 +63,9 @@ class ModelMapCommand(ToolCommand):
     outfile: str = arg(kind="file", query=True, help="Output file")
     irfs: str = arg("CALDB", query=True, help="Response functions")
     evtype: int | None = arg(None, kind="int", indef=True, minimum=1, help="Event type selections")
-    expcube: str = arg("none", kind="file", query=True, help="Exposure cube (needed only for maps not in srcmaps)")
+    expcube: str = arg(
+        "none", kind="file", query=True, help="Exposure cube (needed only for maps not in srcmaps)"
+    )
     bexpmap: str = arg("none", kind="file", query=True, help="Binned exposure map")
     convol: bool = arg(True, kind="bool", help="Perform convolution with psf")
     resample: bool = arg(True, kind="bool", help="Resample input counts map for convolution")

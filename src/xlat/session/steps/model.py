@@ -25,8 +25,16 @@ from xlat.products.modelmap import write_map
 from xlat.products.srcmaps import SourceMap, read_srcmaps
 from xlat.session.results import StepReport, Table
 from xlat.session.steps.srcmap_sources import model_sources, planes_needed
-from xlat.session.steps.srcmaps import (check_existing, make_observation, optional_path, options_of, output_dss,
-                                        prepare_sources, read_model, warn_missing_templates)
+from xlat.session.steps.srcmaps import (
+    check_existing,
+    make_observation,
+    optional_path,
+    options_of,
+    output_dss,
+    prepare_sources,
+    read_model,
+    warn_missing_templates,
+)
 
 if TYPE_CHECKING:
     from xlat.session.state import Session
@@ -49,8 +57,10 @@ def run_model(session: Session, cmd: Any) -> StepReport:
     options = options_of(cmd)
     options.check("model")
     if options.edisp_bins != 0:
-        raise ParameterError("model: edisp_bins != 0 needs the energy-dispersion matrix of the binned likelihood, "
-                             "which xlat does not provide yet; use edisp_bins=0")
+        raise ParameterError(
+            "model: edisp_bins != 0 needs the energy-dispersion matrix of the binned likelihood, "
+            "which xlat does not provide yet; use edisp_bins=0"
+        )
     outfile, resid, sigmap = _outputs(session, cmd)
     srcmaps = session.path(cmd.srcmaps)
     xml_path, model = read_model(session, cmd.srcmdl)
@@ -64,15 +74,19 @@ def run_model(session: Session, cmd: Any) -> StepReport:
     dss = counts.dss
     if todo:
         if optional_path(session, cmd.expcube) is None:
-            raise ParameterError(f"model: sources {', '.join(s.name for s in todo[:3])}{' ...' if len(todo) > 3 else ''}"
-                                 f" have no map in {srcmaps}; give expcube (and bexpmap) to compute them")
+            raise ParameterError(
+                f"model: sources {', '.join(s.name for s in todo[:3])}{' ...' if len(todo) > 3 else ''}"
+                f" have no map in {srcmaps}; give expcube (and bexpmap) to compute them"
+            )
         obs, index, response = make_observation(session, cmd, counts, "srcmaps")
         map_srcs = prepare_sources(session, model, xml_path, todo, options, counts.geom.pixel_size)
         for smap, _ in obs.point_maps([s for s in map_srcs if s.is_point]):
             maps[smap.name] = smap
         for src in (s for s in map_srcs if not s.is_point):
             maps[src.name] = obs.diffuse_map(src)
-        dss = output_dss(dss, cmd.irfs, response.irfs_name, response.evtype_mask, class_bit(index, response.name))
+        dss = output_dss(
+            dss, cmd.irfs, response.irfs_name, response.evtype_mask, class_bit(index, response.name)
+        )
     total = np.zeros(counts.data.shape, dtype=np.float32)
     npreds = []
     for src in sources:
@@ -80,7 +94,7 @@ def run_model(session: Session, cmd: Any) -> StepReport:
         smap = maps[src.name]
         n = planes_needed(src, counts.n_bins, options.edisp_bins)
         extra = (smap.n_planes - n) // 2
-        data = smap.data[extra:extra + n] if extra > 0 else smap.data
+        data = smap.data[extra : extra + n] if extra > 0 else smap.data
         energies = expand_edges(counts.edges, (n - counts.n_bins - 1) // 2)
         try:
             dnde = np.asarray(src.spectrum(energies), dtype=np.float64)
@@ -97,21 +111,50 @@ def run_model(session: Session, cmd: Any) -> StepReport:
     write_map(outfile, image, counts, dss, cmd.clobber)
     written = [str(outfile)]
     if resid is not None:
-        write_map(resid, (observed - image.astype(np.float64)).astype(np.float32), counts, dss, cmd.clobber,
-                  creator="xlat model (residual)")
+        write_map(
+            resid,
+            (observed - image.astype(np.float64)).astype(np.float32),
+            counts,
+            dss,
+            cmd.clobber,
+            creator="xlat model (residual)",
+        )
         written.append(str(resid))
     if sigmap is not None:
-        write_map(sigmap, significance(observed, image).astype(np.float32), counts, dss, cmd.clobber,
-                  creator="xlat model (significance)", bunit="sigma")
+        write_map(
+            sigmap,
+            significance(observed, image).astype(np.float32),
+            counts,
+            dss,
+            cmd.clobber,
+            creator="xlat model (significance)",
+            bunit="sigma",
+        )
         written.append(str(sigmap))
-    return _report(outfile, npreds, float(image.sum(dtype=np.float64)), float(data.sum()), len(todo), written,
-                   time.perf_counter() - start)
+    return _report(
+        outfile,
+        npreds,
+        float(image.sum(dtype=np.float64)),
+        float(data.sum()),
+        len(todo),
+        written,
+        time.perf_counter() - start,
+    )
 
 
-def _report(outfile: Path, npreds: list[tuple[str, float]], total: float, observed: float, computed: int,
-            written: list[str], seconds: float) -> StepReport:
+def _report(
+    outfile: Path,
+    npreds: list[tuple[str, float]],
+    total: float,
+    observed: float,
+    computed: int,
+    written: list[str],
+    seconds: float,
+) -> StepReport:
     rows = tuple((name, f"{value:.6g}") for name, value in sorted(npreds, key=lambda r: -r[1]))
-    lines = (f"model map {outfile}: {total:.6g} predicted counts ({observed:.6g} observed) from {len(npreds)} sources"
-             f"{f', {computed} maps computed' if computed else ''} in {seconds:.1f} s",)
-    return StepReport(step="model", lines=lines, tables=(Table("", ("Source", "Npred"), rows),),
-                      outputs=tuple(written))
+    made = f", {computed} maps computed" if computed else ""
+    head = f"model map {outfile}: {total:.6g} predicted counts ({observed:.6g} observed)"
+    lines = (f"{head} from {len(npreds)} sources{made} in {seconds:.1f} s",)
+    return StepReport(
+        step="model", lines=lines, tables=(Table("", ("Source", "Npred"), rows),), outputs=tuple(written)
+    )

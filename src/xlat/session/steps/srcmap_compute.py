@@ -63,7 +63,9 @@ class Observation:
 
     def __post_init__(self) -> None:
         self.pixels = CountsMapPixels(self.counts.geom)
-        self.bins = CosineBins(self.ltcube.nbins, self.ltcube.cosmin, self.ltcube.sqrt_binning, self.ltcube.phibins)
+        self.bins = CosineBins(
+            self.ltcube.nbins, self.ltcube.cosmin, self.ltcube.sqrt_binning, self.ltcube.phibins
+        )
 
     def energies(self, source: MapSource) -> np.ndarray:
         """Source-map energies: the counts-cube edges expanded by edisp_bins unless apply_edisp=false."""
@@ -79,14 +81,22 @@ class Observation:
         if key not in self._cache:
             self._cache[key] = psf_kernel(self.response, energies, self.bins)
         pix = pixel_of(self.ltcube.nside, self.ltcube.nested, ra, dec)
-        return mean_psf(self.ltcube.livetime[pix], self.ltcube.weighted[pix], self.response, energies, self.bins,
-                        kernel=self._cache[key])
+        return mean_psf(
+            self.ltcube.livetime[pix],
+            self.ltcube.weighted[pix],
+            self.response,
+            energies,
+            self.bins,
+            kernel=self._cache[key],
+        )
 
     def observation_psf(self) -> MeanPsf:
         """The mean PSF at the counts-map reference direction (AppHelpers), at the expanded energies."""
         if "obs_psf" not in self._cache:
             ra, dec = self.pixels.reference_equatorial()
-            self._cache["obs_psf"] = single(self.mean_psfs(np.array([ra]), np.array([dec]), self.full_energies()), 0)
+            self._cache["obs_psf"] = single(
+                self.mean_psfs(np.array([ra]), np.array([dec]), self.full_energies()), 0
+            )
         return self._cache["obs_psf"]
 
     def point_maps(self, sources: list[MapSource]) -> list[tuple[SourceMap, PointMapInfo]]:
@@ -105,32 +115,50 @@ class Observation:
                 for i, src in enumerate(group):
                     self.cancel.check()
                     expo = self._point_exposure(src, energies, psfs.exposure[i])
-                    data, info = point_source_map(self.pixels, single(psfs, i), src.ra, src.dec, expo,
-                                                  self.counts.edges, apply_psf=src.apply_psf and self.options.convol,
-                                                  psfcorr=self.options.psfcorr)
+                    data, info = point_source_map(
+                        self.pixels,
+                        single(psfs, i),
+                        src.ra,
+                        src.dec,
+                        expo,
+                        self.counts.edges,
+                        apply_psf=src.apply_psf and self.options.convol,
+                        psfcorr=self.options.psfcorr,
+                    )
                     out.append((SourceMap(src.name, data), info))
                     task.advance(1)
         finally:
             task.close()
         return out
 
-    def _point_exposure(self, src: MapSource, energies: np.ndarray, ltcube_exposure: np.ndarray) -> np.ndarray | None:
+    def _point_exposure(
+        self, src: MapSource, energies: np.ndarray, ltcube_exposure: np.ndarray
+    ) -> np.ndarray | None:
         if not src.apply_exposure:
             return None
         if self.bexpmap is None:
             return ltcube_exposure
-        return self.bexpmap.at(src.ra, src.dec, energies, enforce=self.options.emapbnds,
-                               what=f" at point source '{src.name}'")
+        return self.bexpmap.at(
+            src.ra, src.dec, energies, enforce=self.options.emapbnds, what=f" at point source '{src.name}'"
+        )
 
     def diffuse_context(self) -> DiffuseContext:
         if "diffuse" not in self._cache:
             if self.bexpmap is None:
-                raise InputError("diffuse sources need a binned exposure map: give bexpmap (made by xlat expcube "
-                                 "or gtexpcube2 for this counts cube)")
-            self._cache["diffuse"] = DiffuseContext(self.pixels, self.full_energies(), self.observation_psf(),
-                                                    self.bexpmap, enforce_bounds=self.options.emapbnds,
-                                                    resample=self.options.resample, rfactor=self.options.rfactor,
-                                                    cancel=self.cancel)
+                raise InputError(
+                    "diffuse sources need a binned exposure map: give bexpmap (made by xlat expcube "
+                    "or gtexpcube2 for this counts cube)"
+                )
+            self._cache["diffuse"] = DiffuseContext(
+                self.pixels,
+                self.full_energies(),
+                self.observation_psf(),
+                self.bexpmap,
+                enforce_bounds=self.options.emapbnds,
+                resample=self.options.resample,
+                rfactor=self.options.rfactor,
+                cancel=self.cancel,
+            )
         return self._cache["diffuse"]
 
     def diffuse_map(self, src: MapSource) -> SourceMap:
@@ -144,23 +172,46 @@ class Observation:
         try:
             if src.kind == "radial":
                 if not convolve:
-                    raise InputError(f"source '{src.name}': {src.spatial_type} maps need the PSF convolution "
-                                     "(convol=yes and apply_psf not false), as in gtsrcmaps")
-                data = ctx.radial_map(src.name, src.radial_shape, src.ra, src.dec, src.radial_size,
-                                      apply_exposure=src.apply_exposure, planes=planes, progress=task)
+                    raise InputError(
+                        f"source '{src.name}': {src.spatial_type} maps need the PSF convolution "
+                        "(convol=yes and apply_psf not false), as in gtsrcmaps"
+                    )
+                data = ctx.radial_map(
+                    src.name,
+                    src.radial_shape,
+                    src.ra,
+                    src.dec,
+                    src.radial_size,
+                    apply_exposure=src.apply_exposure,
+                    planes=planes,
+                    progress=task,
+                )
             else:
                 if src.sampler is None:
                     raise InputError(f"diffuse source '{src.name}': no template to sample")
-                data = ctx.source_map(src.name, src.sampler, src.template_pixel, apply_exposure=src.apply_exposure,
-                                      convolve=convolve, planes=planes, progress=task)
+                data = ctx.source_map(
+                    src.name,
+                    src.sampler,
+                    src.template_pixel,
+                    apply_exposure=src.apply_exposure,
+                    convolve=convolve,
+                    planes=planes,
+                    progress=task,
+                )
         finally:
             task.close()
         return SourceMap(src.name, data)
 
 
-def load_observation(counts: CountsData, response: InstrumentResponse, ltcube_path: Any, bexpmap_path: Any,
-                     options: MapOptions, progress: Progress = NO_PROGRESS,
-                     cancel: CancelToken = NEVER_CANCEL) -> Observation:
+def load_observation(
+    counts: CountsData,
+    response: InstrumentResponse,
+    ltcube_path: Any,
+    bexpmap_path: Any,
+    options: MapOptions,
+    progress: Progress = NO_PROGRESS,
+    cancel: CancelToken = NEVER_CANCEL,
+) -> Observation:
     """Read the livetime cube and exposure map and check them against the counts cube."""
     lc = read_ltcube(ltcube_path)
     lookup = None
@@ -180,5 +231,7 @@ def check_coverage(pixels: CountsMapPixels, lookup: ExposureLookup, name: str) -
     ring[0, :] = ring[-1, :] = ring[:, 0] = ring[:, -1] = True
     _, inside, valid = lookup.pixel_indices(ra[ring], dec[ring])
     if not np.all(inside | ~valid):
-        raise InputError(f"{name}: the counts map is not covered by the exposure map (its outer pixels fall "
-                         "outside it); make the exposure map for this counts cube")
+        raise InputError(
+            f"{name}: the counts map is not covered by the exposure map (its outer pixels fall "
+            "outside it); make the exposure map for this counts cube"
+        )

@@ -27,26 +27,43 @@ from xlat.products.xml_model import expand_env, load_source_templates, read_sour
 from xlat.session.results import StepReport, Table
 from xlat.session.steps.irfs import caldb_index, resolve_response
 from xlat.session.steps.srcmap_compute import MapOptions, Observation, load_observation
-from xlat.session.steps.srcmap_sources import MapSource, map_source, model_sources, needs_template, planes_needed
+from xlat.session.steps.srcmap_sources import (
+    MapSource,
+    map_source,
+    model_sources,
+    needs_template,
+    planes_needed,
+)
 
 if TYPE_CHECKING:
     from xlat.session.state import Session
 
 
 def options_of(cmd: Any) -> MapOptions:
-    return MapOptions(convol=bool(getattr(cmd, "convol", True)), resample=bool(getattr(cmd, "resample", True)),
-                      rfactor=int(getattr(cmd, "rfactor", 2)), minbinsz=float(getattr(cmd, "minbinsz", 0.1)),
-                      psfcorr=bool(getattr(cmd, "psfcorr", True)), emapbnds=bool(getattr(cmd, "emapbnds", True)),
-                      edisp_bins=int(getattr(cmd, "edisp_bins", 0)))
+    return MapOptions(
+        convol=bool(getattr(cmd, "convol", True)),
+        resample=bool(getattr(cmd, "resample", True)),
+        rfactor=int(getattr(cmd, "rfactor", 2)),
+        minbinsz=float(getattr(cmd, "minbinsz", 0.1)),
+        psfcorr=bool(getattr(cmd, "psfcorr", True)),
+        emapbnds=bool(getattr(cmd, "emapbnds", True)),
+        edisp_bins=int(getattr(cmd, "edisp_bins", 0)),
+    )
 
 
-def output_dss(dss: DataSubspace, irfs_param: str, irf_name: str, evtype_mask: int, class_bit: int | None) -> DataSubspace:
+def output_dss(
+    dss: DataSubspace, irfs_param: str, irf_name: str, evtype_mask: int, class_bit: int | None
+) -> DataSubspace:
     """The counts map's DSS plus IRF_VERSION; with named IRFs also the event class/type bit masks."""
     pass_ver = irf_name.split("_", 1)[0]
     if irfs_param.strip().upper() != "CALDB":
         if class_bit is not None:
-            dss = dss.with_entry(DssEntry(f"BIT_MASK(EVENT_CLASS,{1 << class_bit},{pass_ver})", "DIMENSIONLESS", "1:1"))
-        dss = dss.with_entry(DssEntry(f"BIT_MASK(EVENT_TYPE,{evtype_mask},{pass_ver})", "DIMENSIONLESS", "1:1"))
+            dss = dss.with_entry(
+                DssEntry(f"BIT_MASK(EVENT_CLASS,{1 << class_bit},{pass_ver})", "DIMENSIONLESS", "1:1")
+            )
+        dss = dss.with_entry(
+            DssEntry(f"BIT_MASK(EVENT_TYPE,{evtype_mask},{pass_ver})", "DIMENSIONLESS", "1:1")
+        )
     return dss.with_entry(DssEntry("IRF_VERSION", "DIMENSIONLESS", irf_name))
 
 
@@ -67,8 +84,12 @@ def make_observation(session: Session, cmd: Any, counts: Any, where: str) -> tup
         raise ParameterError(f"{where}: expcube=none; a livetime cube is required for binned analysis")
     bexpmap = optional_path(session, cmd.bexpmap)
     index = caldb_index(getattr(cmd, "caldb", ""))
-    response = resolve_response(index, cmd.irfs, cmd.evtype, counts.header, f"{where}={counts.path}", psf=True)
-    obs = load_observation(counts, response, expcube, bexpmap, options_of(cmd), session.progress, session.cancel)
+    response = resolve_response(
+        index, cmd.irfs, cmd.evtype, counts.header, f"{where}={counts.path}", psf=True
+    )
+    obs = load_observation(
+        counts, response, expcube, bexpmap, options_of(cmd), session.progress, session.cancel
+    )
     return obs, index, response
 
 
@@ -77,11 +98,18 @@ def read_model(session: Session, srcmdl: str) -> tuple[Path, SourceModel]:
     return path, read_source_model(path, base_dir=session.workdir, require_files=False)
 
 
-def prepare_sources(session: Session, model: SourceModel, xml_path: Path, todo: list[Source],
-                    options: MapOptions, cmap_pixel: float) -> list[MapSource]:
+def prepare_sources(
+    session: Session,
+    model: SourceModel,
+    xml_path: Path,
+    todo: list[Source],
+    options: MapOptions,
+    cmap_pixel: float,
+) -> list[MapSource]:
     """Load the templates of the sources to compute and turn them into MapSources."""
-    load_source_templates(model, [s.name for s in todo if needs_template(s)], base_dir=session.workdir,
-                          xml_path=xml_path)
+    load_source_templates(
+        model, [s.name for s in todo if needs_template(s)], base_dir=session.workdir, xml_path=xml_path
+    )
     return [map_source(s, options.minbinsz, cmap_pixel) for s in todo]
 
 
@@ -94,8 +122,12 @@ def warn_missing_templates(session: Session, model: SourceModel, xml_path: Path,
         path = Path(expand_env(spatial.file))
         candidates = [path] if path.is_absolute() else [session.path(path), xml_path.parent / path]
         if not any(c.exists() for c in candidates):
-            warnings.warn(f"source '{name}': template {spatial.file} not found; using its map from the "
-                          "source maps file", XlatWarning, stacklevel=2)
+            warnings.warn(
+                f"source '{name}': template {spatial.file} not found; using its map from the "
+                "source maps file",
+                XlatWarning,
+                stacklevel=2,
+            )
 
 
 def run_srcmaps(session: Session, cmd: Any) -> StepReport:
@@ -123,22 +155,35 @@ def run_srcmaps(session: Session, cmd: Any) -> StepReport:
     for src in (s for s in map_srcs if not s.is_point):
         session.cancel.check()
         maps.append(obs.diffuse_map(src))
-    dss = output_dss(counts.dss, cmd.irfs, response.irfs_name, response.evtype_mask, class_bit(index, response.name))
+    dss = output_dss(
+        counts.dss, cmd.irfs, response.irfs_name, response.evtype_mask, class_bit(index, response.name)
+    )
     write_srcmaps(outfile, counts, maps, dss, cmd.clobber, copy_from=cmap if cmd.copyall else None)
     return _report(outfile, sources, maps, existing.maps, infos, cmd.ptsrc, time.perf_counter() - start)
 
 
-def check_existing(found: dict[str, SourceMap], model: SourceModel, counts: CountsData, edisp_bins: int) -> None:
+def check_existing(
+    found: dict[str, SourceMap], model: SourceModel, counts: CountsData, edisp_bins: int
+) -> None:
     """Maps read from a srcmaps file must have at least the planes this run needs (edisp_bins)."""
     for name, smap in found.items():
         want = planes_needed(model[name], counts.n_bins, edisp_bins)
         if smap.n_planes < want:
-            raise InputError(f"{counts.path}: source map '{name}' has {smap.n_planes} planes but edisp_bins="
-                             f"{edisp_bins} needs {want}; recompute it (remove the HDU) or lower edisp_bins")
+            raise InputError(
+                f"{counts.path}: source map '{name}' has {smap.n_planes} planes but edisp_bins="
+                f"{edisp_bins} needs {want}; recompute it (remove the HDU) or lower edisp_bins"
+            )
 
 
-def _report(outfile: Path, sources: list[Source], maps: list[SourceMap], reused: dict[str, SourceMap],
-            infos: dict[str, Any], ptsrc: bool, seconds: float) -> StepReport:
+def _report(
+    outfile: Path,
+    sources: list[Source],
+    maps: list[SourceMap],
+    reused: dict[str, SourceMap],
+    infos: dict[str, Any],
+    ptsrc: bool,
+    seconds: float,
+) -> StepReport:
     by_name = {m.name: m for m in maps}
     rows = []
     for s in sources:
@@ -150,13 +195,23 @@ def _report(outfile: Path, sources: list[Source], maps: list[SourceMap], reused:
         origin = "reused" if s.name in reused else "computed"
         info = infos.get(s.name)
         note = f" (psfcorr {'on' if info.within_bounds else 'off'})" if info is not None else ""
-        rows.append((s.name, stype, str(smap.n_planes), origin,
-                     f"{float(np.sum(smap.data, dtype=np.float64)):.5g}{note}"))
+        rows.append(
+            (
+                s.name,
+                stype,
+                str(smap.n_planes),
+                origin,
+                f"{float(np.sum(smap.data, dtype=np.float64)):.5g}{note}",
+            )
+        )
     computed = sum(1 for m in maps if not m.from_file)
-    lines = (f"source maps {outfile}: {len(maps)} sources ({computed} computed, {len(reused)} reused) in "
-             f"{seconds:.1f} s",)
+    summary = f"{len(maps)} sources ({computed} computed, {len(reused)} reused)"
+    lines = (f"source maps {outfile}: {summary} in {seconds:.1f} s",)
     if not ptsrc:
         lines += ("ptsrc=no: point-source maps are made when a likelihood or model needs them",)
-    return StepReport(step="srcmaps", lines=lines,
-                      tables=(Table("", ("Source", "Spatial model", "Planes", "Map", "Sum"), tuple(rows)),),
-                      outputs=(str(outfile),))
+    return StepReport(
+        step="srcmaps",
+        lines=lines,
+        tables=(Table("", ("Source", "Spatial model", "Planes", "Map", "Sum"), tuple(rows)),),
+        outputs=(str(outfile),),
+    )
