@@ -25,11 +25,11 @@ from _common import peak_memory_gb, report, shared_data
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from astropy.io import fits  # noqa: E402
+from astropy.io import fits
 
-import xlat.commands.builtin  # noqa: E402, F401
-from xlat.commands.executor import Executor  # noqa: E402
-from xlat.session.state import Session  # noqa: E402
+import xlat.commands.builtin  # noqa: F401
+from xlat.commands.executor import Executor
+from xlat.session.state import Session
 
 
 def synthetic_galactic(path: Path) -> None:
@@ -40,21 +40,33 @@ def synthetic_galactic(path: Path) -> None:
     disk = np.exp(-np.abs(lat)[:, None] / 5.0) * (1.0 + 0.5 * np.cos(np.radians(lon))[None, :]) + 0.05
     spectrum = 1e-3 * (energies / 100.0) ** -2.7
     header = fits.Header()
-    for key, value in (("CTYPE1", "GLON-CAR"), ("CTYPE2", "GLAT-CAR"), ("CRPIX1", 1440.5), ("CRPIX2", 721.0),
-                       ("CRVAL1", 0.0), ("CRVAL2", 0.0), ("CDELT1", -0.125), ("CDELT2", 0.125),
-                       ("BUNIT", "MeV-1 cm-2 s-1 sr-1")):
+    for key, value in (
+        ("CTYPE1", "GLON-CAR"),
+        ("CTYPE2", "GLAT-CAR"),
+        ("CRPIX1", 1440.5),
+        ("CRPIX2", 721.0),
+        ("CRVAL1", 0.0),
+        ("CRVAL2", 0.0),
+        ("CDELT1", -0.125),
+        ("CDELT2", 0.125),
+        ("BUNIT", "MeV-1 cm-2 s-1 sr-1"),
+    ):
         header[key] = value
     data = (spectrum[:, None, None] * disk[None].astype(np.float32)).astype(np.float32)
-    energies_hdu = fits.BinTableHDU.from_columns([fits.Column("Energy", "D", unit="MeV", array=energies)],
-                                                 name="ENERGIES")
+    energies_hdu = fits.BinTableHDU.from_columns(
+        [fits.Column("Energy", "D", unit="MeV", array=energies)], name="ENERGIES"
+    )
     fits.HDUList([fits.PrimaryHDU(data, header), energies_hdu]).writeto(path)
 
 
 def model_xml(data: Path, path: Path) -> None:
     tree = ET.parse(data / "xtsrcmaps-3c279" / "3C279_input_model_point.xml")
     root = tree.getroot()
-    iso = ET.parse(data / "fermitools2026-3c279" / "model_point_iso.xml").getroot().find(
-        "source[@name='iso_P8R3_SOURCE_V3_v1']")
+    iso = (
+        ET.parse(data / "fermitools2026-3c279" / "model_point_iso.xml")
+        .getroot()
+        .find("source[@name='iso_P8R3_SOURCE_V3_v1']")
+    )
     gal = ET.fromstring(
         '<source name="gll_iem_v07" type="DiffuseSource"><spectrum type="PowerLaw">'
         '<parameter name="Prefactor" value="1" scale="1" min="0.1" max="10" free="1"/>'
@@ -62,7 +74,8 @@ def model_xml(data: Path, path: Path) -> None:
         '<parameter name="Scale" value="1000" scale="1" min="1000" max="1000" free="0"/></spectrum>'
         '<spatialModel type="MapCubeFunction" file="gal.fits">'
         '<parameter name="Normalization" value="1" scale="1" min="0.001" max="1000" free="0"/>'
-        '</spatialModel></source>')
+        "</spatialModel></source>"
+    )
     root.append(gal)
     root.append(iso)
     tree.write(path)
@@ -86,12 +99,17 @@ def main() -> None:
         shutil.copy(data / "isotropic" / "iso_P8R3_SOURCE_V2_v1.txt", scratch)
         model_xml(data, scratch / "model.xml")
         w0 = time.perf_counter()
-        run(session, f"expcube infile={lt} cmap=none outfile=bexp.fits irfs=P8R3_SOURCE_V3 evtype=3 nxpix=1800 "
-                     "nypix=900 binsz=0.2 coordsys=CEL xref=193.98 yref=-5.82 axisrot=0 proj=AIT emin=100 "
-                     "emax=500000 enumbins=37")
+        run(
+            session,
+            f"expcube infile={lt} cmap=none outfile=bexp.fits irfs=P8R3_SOURCE_V3 evtype=3 nxpix=1800 "
+            "nypix=900 binsz=0.2 coordsys=CEL xref=193.98 yref=-5.82 axisrot=0 proj=AIT emin=100 "
+            "emax=500000 enumbins=37",
+        )
         report("srcmaps_bexpmap_allsky_wall", time.perf_counter() - w0, "s")
-        line = (f"srcmaps expcube={lt} cmap={cube} bexpmap=bexp.fits srcmdl=model.xml outfile=srcmaps.fits "
-                "irfs=P8R3_SOURCE_V3 evtype=3")
+        line = (
+            f"srcmaps expcube={lt} cmap={cube} bexpmap=bexp.fits srcmdl=model.xml outfile=srcmaps.fits "
+            "irfs=P8R3_SOURCE_V3 evtype=3"
+        )
         _phases(session, line)
         w0, c0 = time.perf_counter(), time.process_time()
         run(session, line)
@@ -104,8 +122,14 @@ def main() -> None:
         env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
         w0 = time.perf_counter()
         timer = ["/usr/bin/time", "-f", "MAXRSS_KB %M"] if Path("/usr/bin/time").exists() else []
-        done = subprocess.run([*timer, sys.executable, "-m", "xlat", *line.split(), "clobber=yes"],
-                              cwd=scratch, env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            [*timer, sys.executable, "-m", "xlat", *line.split(), "clobber=yes"],
+            check=False,
+            cwd=scratch,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             raise SystemExit(done.stdout + done.stderr)
         report("srcmaps_cli_wall", time.perf_counter() - w0, "s")
@@ -122,8 +146,14 @@ def _phases(session: Session, line: str) -> None:
     from xlat.commands.parse import parse_line
     from xlat.products.caldb import class_bit
     from xlat.products.srcmaps import read_srcmaps, write_srcmaps
-    from xlat.session.steps.srcmaps import make_observation, options_of, output_dss, prepare_sources, read_model
     from xlat.session.steps.srcmap_sources import model_sources
+    from xlat.session.steps.srcmaps import (
+        make_observation,
+        options_of,
+        output_dss,
+        prepare_sources,
+        read_model,
+    )
 
     cmd = parse_line(line)
     t = time.perf_counter()
@@ -146,7 +176,9 @@ def _phases(session: Session, line: str) -> None:
         report(f"srcmaps_phase_diffuse_{src.name}_wall", time.perf_counter() - t, "s")
         report(f"srcmaps_phase_diffuse_{src.name}_cpu", time.process_time() - c, "s")
     t = time.perf_counter()
-    dss = output_dss(counts.dss, cmd.irfs, response.irfs_name, response.evtype_mask, class_bit(index, response.name))
+    dss = output_dss(
+        counts.dss, cmd.irfs, response.irfs_name, response.evtype_mask, class_bit(index, response.name)
+    )
     write_srcmaps(session.path("phases.fits"), counts, maps, dss, True)
     report("srcmaps_phase_write_wall", time.perf_counter() - t, "s")
     session.path("phases.fits").unlink()
