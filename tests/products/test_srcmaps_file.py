@@ -8,7 +8,8 @@ from astropy.io import fits
 from conftest import require_shared
 
 from xlat.errors import FileFormatError, OutputExistsError
-from xlat.products.srcmaps import SourceMap, read_counts_cube, read_srcmaps, write_srcmaps
+from xlat.products.ccube import read_counts_cube
+from xlat.products.srcmaps import SourceMap, counts_edges, read_srcmaps, write_srcmaps
 
 
 @pytest.fixture
@@ -40,7 +41,10 @@ def test_layout_matches_gtsrcmaps_and_reads_back(tmp_path, counts, rng):
         m.from_file for m in back.maps.values()
     )
     assert np.array_equal(back["a source"].data, maps[2].data)
-    assert np.allclose(back.counts.edges, counts.edges, rtol=0) and back["Crab"].edisp_planes(20) == 0
+    assert (
+        np.allclose(counts_edges(back.counts), counts_edges(counts), rtol=0)
+        and back["Crab"].edisp_planes(20) == 0
+    )
     only = read_srcmaps(out, ["Zeta", "not there"])
     assert only.names() == ["Zeta"]
     with pytest.raises(OutputExistsError):

@@ -201,3 +201,24 @@ def test_srcmaps_file_whose_source_hdu_does_not_match(tmp_path, caldb):
     )
     _fails(out, "source map 'Crab' has 21 planes but edisp_bins=2 needs 25")
     assert not (tmp_path / "o.fits").exists()
+
+
+def test_edisp_bins_add_planes_and_keep_the_others(tmp_path, caldb):
+    nogal_model(tmp_path)
+    lt = require_shared(CRAB, "ltcube.fits.gz")
+    geom = "cmap=none nxpix=40 nypix=40 binsz=0.5 coordsys=GAL xref=184.5575 yref=-5.7844 proj=CAR irfs=P8R2_SOURCE_V6"
+    assert run(
+        tmp_path,
+        f"expcube infile={lt} outfile=b2.fits {geom} emin=200 emax=20000 enumbins=20 evtype=3 edisp_bins=2",
+    ).ok
+    out = crab(tmp_path, crab_line("{lt}", "b2.fits", "e2.fits", "emapbnds=no edisp_bins=2"))
+    assert out.ok, out.error
+    ref = fits.open(require_shared("fermitools2026-crab1day", "srcmaps_nogal.fits.gz"))
+    e2 = fits.open(tmp_path / "e2.fits")
+    # N + 1 + 2 e planes at the expanded energies (reference §8.1); the isotropic source of model_nogal.xml has
+    # no apply_edisp="false", so it gets them too. Each point-source plane is computed on its own, so the 21
+    # central Crab planes are gtsrcmaps's edisp_bins=0 map (exposure from xlat expcube: 1.2e-7 from gtexpcube2's).
+    # The isotropic planes are not: the exposure read past this small map's edge wraps into other planes of the
+    # 25-plane exposure cube (BinnedExposure::operator(), emapbnds=no), as it would in gtsrcmaps.
+    assert e2["Crab"].data.shape == e2["Extragal_diffuse"].data.shape == (25, 100, 100)
+    assert np.max(np.abs(e2["Crab"].data[2:23] / ref["Crab"].data - 1)) <= 1e-6

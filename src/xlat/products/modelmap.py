@@ -14,15 +14,16 @@ import numpy as np
 from astropy.io import fits
 
 from xlat.products.atomic import atomic_output
+from xlat.products.ccube import CountsCube
 from xlat.products.dss import DataSubspace
 from xlat.products.gti import gti_hdu
-from xlat.products.srcmaps import CountsData, ebounds_hdu, srcmaps_primary
+from xlat.products.srcmaps import ebounds_hdu, srcmaps_primary
 
 ENERGY_AXIS_KEYS = ("CTYPE3", "CRPIX3", "CRVAL3", "CDELT3", "CUNIT3")
 
 
 def map_hdus(
-    image: np.ndarray, counts: CountsData, dss: DataSubspace, creator: str, bunit: str
+    image: np.ndarray, counts: CountsCube, dss: DataSubspace, creator: str, bunit: str
 ) -> fits.HDUList:
     """A gtmodel-style file holding ``image`` (ny, nx) or (n_bins, ny, nx)."""
     primary = srcmaps_primary(counts, dss, creator=creator)
@@ -38,7 +39,7 @@ def map_hdus(
 def write_map(
     path: str | Path,
     image: np.ndarray,
-    counts: CountsData,
+    counts: CountsCube,
     dss: DataSubspace,
     clobber: bool,
     creator: str = "xlat model",

@@ -29,6 +29,7 @@ from xlat.core.geom import SkyGeom
 from xlat.core.gti import Gti
 from xlat.errors import FileFormatError
 from xlat.products.atomic import atomic_output
+from xlat.products.ccube import CountsCube, energy_axis_from_ebounds
 from xlat.products.dss import DataSubspace
 from xlat.products.fitsio import get_hdu, open_fits, require_columns
 from xlat.products.gti import gti_hdu, read_gti
@@ -54,26 +55,13 @@ WCS_KEYS = (
 WHAT = "a gtbin counts cube or gtsrcmaps file"
 
 
-@dataclass(frozen=True, eq=False)
-class CountsData:
-    """A WCS counts cube as source maps need it: data (n_bins, ny, nx), geometry, energy edges (MeV)."""
-
-    data: np.ndarray
-    geom: SkyGeom
-    edges: np.ndarray
-    header: fits.Header
-    gti: Gti
-    ebounds_header: fits.Header | None = None
-    gti_header: fits.Header | None = None
-    path: Path | None = None
-
-    @property
-    def n_bins(self) -> int:
-        return int(self.edges.size - 1)
-
-    @property
-    def dss(self) -> DataSubspace:
-        return DataSubspace.from_header(self.header)
+def counts_edges(counts: CountsCube) -> np.ndarray:
+    """Energy edges (MeV) of a counts cube, as Likelihood reads EBOUNDS."""
+    if counts.energy is None:
+        raise FileFormatError(
+            f"{counts.path}: a counts *cube* (with EBOUNDS) is needed, not a 2-D counts map"
+        )
+    return counts.energy.edges
 
 
 @dataclass(eq=False)
@@ -97,7 +85,7 @@ class SourceMap:
 class SourceMaps:
     """A counts cube and the source maps on its grid (read from a file and/or computed)."""
 
-    counts: CountsData
+    counts: CountsCube
     maps: dict[str, SourceMap] = field(default_factory=dict)
     path: Path | None = None
 
@@ -119,17 +107,9 @@ class SourceMaps:
         self.maps[smap.name] = smap
 
 
-def read_counts_cube(path: str | Path) -> CountsData:
-    """The counts cube of a gtbin CCUBE or a gtsrcmaps file (primary image, EBOUNDS, GTI)."""
-    p = Path(path)
-    hdul = open_fits(p, "counts cube")
-    try:
-        return _counts_from_hdul(hdul, p)
-    finally:
-        hdul.close()
-
-
-def _counts_from_hdul(hdul: fits.HDUList, p: Path) -> CountsData:
+def _counts_from_hdul(hdul: fits.HDUList, p: Path) -> CountsCube:
+    """ccube.read_counts_cube's reading of the counts cube, from a srcmaps (or counts-cube) file already open
+    (a srcmaps file may hold hundreds of MB of maps: it is read once)."""
     primary = hdul[0]
     data = primary.data
     header = primary.header
@@ -145,22 +125,21 @@ def _counts_from_hdul(hdul: fits.HDUList, p: Path) -> CountsData:
             raise FileFormatError(f"{p}: primary header has no {key} keyword (is this {WHAT}?)")
     eb = get_hdu(hdul, "EBOUNDS", p, WHAT)
     require_columns(eb, ("E_MIN", "E_MAX"), p, "an EBOUNDS table")
-    emin = np.asarray(eb.data["E_MIN"], dtype=np.float64)
-    emax = np.asarray(eb.data["E_MAX"], dtype=np.float64)
-    if emin.size != data.shape[0]:
+    ebounds = np.stack([np.asarray(eb.data["E_MIN"]), np.asarray(eb.data["E_MAX"])], axis=1).astype(
+        np.float32
+    )
+    if ebounds.shape[0] != data.shape[0]:
         raise FileFormatError(
-            f"{p}: EBOUNDS has {emin.size} rows but the cube has {data.shape[0]} energy planes"
+            f"{p}: EBOUNDS has {ebounds.shape[0]} rows but the cube has {data.shape[0]} energy planes"
         )
-    edges = np.r_[emin, emax[-1:]] / 1000.0
-    if np.any(np.diff(edges) <= 0):
-        raise FileFormatError(f"{p}: EBOUNDS energies are not increasing")
     gti = read_gti(hdul, p) if "GTI" in hdul else Gti.empty()
-    return CountsData(
-        data=np.asarray(data),
+    return CountsCube(
+        data=np.asarray(data).astype(data.dtype.newbyteorder("=")),
         geom=SkyGeom.from_header(header),
-        edges=edges,
-        header=header.copy(),
+        energy=energy_axis_from_ebounds(ebounds, p),
+        ebounds_kev=ebounds,
         gti=gti,
+        header=header.copy(),
         ebounds_header=eb.header.copy(),
         gti_header=hdul["GTI"].header.copy() if "GTI" in hdul else None,
         path=p,
@@ -192,7 +171,7 @@ def read_srcmaps(path: str | Path, names: Iterable[str] | None = None) -> Source
         present = source_hdu_names(hdul)
         wanted = present if names is None else [n for n in names if n in present]
         result = SourceMaps(counts=counts, path=p)
-        n = counts.n_bins + 1
+        n = counts.n_energy + 1
         for name in wanted:
             data = np.asarray(hdul[name].data, dtype=np.float32)
             if (
@@ -211,7 +190,7 @@ def read_srcmaps(path: str | Path, names: Iterable[str] | None = None) -> Source
         hdul.close()
 
 
-def srcmaps_primary(counts: CountsData, dss: DataSubspace, creator: str = "xlat srcmaps") -> fits.PrimaryHDU:
+def srcmaps_primary(counts: CountsCube, dss: DataSubspace, creator: str = "xlat srcmaps") -> fits.PrimaryHDU:
     """CountsMap::writeOutput's primary HDU: the counts as float32 with the counts map's keywords."""
     h = fits.Header()
     src = counts.header
@@ -230,8 +209,12 @@ def srcmaps_primary(counts: CountsData, dss: DataSubspace, creator: str = "xlat 
         ("CUNIT2", "deg", "Physical unit of Y-axis"),
         ("CTYPE3", "photon energy", "log_MeV"),
         ("CRPIX3", float(src.get("CRPIX3", 1.0)), "Reference pixel"),
-        ("CRVAL3", float(src.get("CRVAL3", counts.edges[0])), "energy at the reference pixel"),
-        ("CDELT3", float(src.get("CDELT3", counts.edges[1] - counts.edges[0])), "z-axis incr per pixel"),
+        ("CRVAL3", float(src.get("CRVAL3", counts_edges(counts)[0])), "energy at the reference pixel"),
+        (
+            "CDELT3",
+            float(src.get("CDELT3", counts_edges(counts)[1] - counts_edges(counts)[0])),
+            "z-axis incr per pixel",
+        ),
         ("CUNIT3", "log_MeV", "Physical unit of z-axis"),
         ("CROTA2", float(src.get("CROTA2", 0.0) or 0.0), "Image rotation (deg)"),
     ):
@@ -248,10 +231,10 @@ def srcmaps_primary(counts: CountsData, dss: DataSubspace, creator: str = "xlat 
     return fits.PrimaryHDU(np.asarray(counts.data, dtype=np.float32), header=h)
 
 
-def ebounds_hdu(counts: CountsData) -> fits.BinTableHDU:
-    e = counts.edges * 1000.0
+def ebounds_hdu(counts: CountsCube) -> fits.BinTableHDU:
+    e = counts_edges(counts) * 1000.0
     cols = [
-        fits.Column(name="CHANNEL", format="I", array=np.arange(1, counts.n_bins + 1, dtype=np.int16)),
+        fits.Column(name="CHANNEL", format="I", array=np.arange(1, counts.n_energy + 1, dtype=np.int16)),
         fits.Column(name="E_MIN", format="1E", unit="keV", array=e[:-1].astype(np.float32)),
         fits.Column(name="E_MAX", format="1E", unit="keV", array=e[1:].astype(np.float32)),
     ]
@@ -281,7 +264,7 @@ def source_image_hdu(smap: SourceMap, primary: fits.Header) -> fits.ImageHDU:
 
 def write_srcmaps(
     path: str | Path,
-    counts: CountsData,
+    counts: CountsCube,
     maps: Iterable[SourceMap],
     dss: DataSubspace,
     clobber: bool,

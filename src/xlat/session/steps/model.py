@@ -22,7 +22,7 @@ from xlat.errors import InputError, ModelError, ParameterError
 from xlat.products.atomic import check_output
 from xlat.products.caldb import class_bit
 from xlat.products.modelmap import write_map
-from xlat.products.srcmaps import SourceMap, read_srcmaps
+from xlat.products.srcmaps import SourceMap, counts_edges, read_srcmaps
 from xlat.session.results import StepReport, Table
 from xlat.session.steps.srcmap_sources import model_sources, planes_needed
 from xlat.session.steps.srcmaps import (
@@ -92,15 +92,15 @@ def run_model(session: Session, cmd: Any) -> StepReport:
     for src in sources:
         session.cancel.check()
         smap = maps[src.name]
-        n = planes_needed(src, counts.n_bins, options.edisp_bins)
+        n = planes_needed(src, counts.n_energy, options.edisp_bins)
         extra = (smap.n_planes - n) // 2
         data = smap.data[extra : extra + n] if extra > 0 else smap.data
-        energies = expand_edges(counts.edges, (n - counts.n_bins - 1) // 2)
+        energies = expand_edges(counts_edges(counts), (n - counts.n_energy - 1) // 2)
         try:
             dnde = np.asarray(src.spectrum(energies), dtype=np.float64)
         except ModelError as exc:
             raise ModelError(f"{xml_path}: source '{src.name}': {exc}") from None
-        contribution = measured_counts(data, dnde, energies, counts.n_bins)
+        contribution = measured_counts(data, dnde, energies, counts.n_energy)
         total = add_float32(total, contribution)
         npreds.append((src.name, float(contribution.sum())))
     image = sum_planes_float32(total) if cmd.outtype == "CMAP" else total

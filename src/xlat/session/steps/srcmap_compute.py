@@ -22,9 +22,10 @@ from xlat.core.srcmap_diffuse import DiffuseContext
 from xlat.core.srcmap_pixels import CountsMapPixels
 from xlat.core.srcmap_point import PointMapInfo, point_source_map, single
 from xlat.errors import InputError, ParameterError
+from xlat.products.ccube import CountsCube
 from xlat.products.expcube import read_bexpmap
 from xlat.products.ltcube import LivetimeCube, read_ltcube
-from xlat.products.srcmaps import CountsData, SourceMap
+from xlat.products.srcmaps import SourceMap, counts_edges
 from xlat.progress import NEVER_CANCEL, NO_PROGRESS, CancelToken, Progress
 from xlat.session.steps.srcmap_sources import MapSource
 
@@ -52,7 +53,7 @@ class MapOptions:
 class Observation:
     """Counts-cube geometry, response, livetime cube and exposure map of one source-map run."""
 
-    counts: CountsData
+    counts: CountsCube
     response: InstrumentResponse
     ltcube: LivetimeCube
     bexpmap: ExposureLookup | None
@@ -70,10 +71,10 @@ class Observation:
     def energies(self, source: MapSource) -> np.ndarray:
         """Source-map energies: the counts-cube edges expanded by edisp_bins unless apply_edisp=false."""
         extra = max(self.options.edisp_bins, 0) if source.apply_edisp else 0
-        return expand_edges(self.counts.edges, extra)
+        return expand_edges(counts_edges(self.counts), extra)
 
     def full_energies(self) -> np.ndarray:
-        return expand_edges(self.counts.edges, max(self.options.edisp_bins, 0))
+        return expand_edges(counts_edges(self.counts), max(self.options.edisp_bins, 0))
 
     def mean_psfs(self, ra: np.ndarray, dec: np.ndarray, energies: np.ndarray) -> MeanPsf:
         """Mean PSFs (and ltcube exposures) of many directions at once (MeanPsf per point source)."""
@@ -121,7 +122,7 @@ class Observation:
                         src.ra,
                         src.dec,
                         expo,
-                        self.counts.edges,
+                        counts_edges(self.counts),
                         apply_psf=src.apply_psf and self.options.convol,
                         psfcorr=self.options.psfcorr,
                     )
@@ -204,7 +205,7 @@ class Observation:
 
 
 def load_observation(
-    counts: CountsData,
+    counts: CountsCube,
     response: InstrumentResponse,
     ltcube_path: Any,
     bexpmap_path: Any,
@@ -217,7 +218,7 @@ def load_observation(
     lookup = None
     if bexpmap_path is not None:
         lookup = from_product(read_bexpmap(bexpmap_path), str(bexpmap_path))
-        lookup.check_energies(expand_edges(counts.edges, max(options.edisp_bins, 0)))
+        lookup.check_energies(expand_edges(counts_edges(counts), max(options.edisp_bins, 0)))
         check_coverage(CountsMapPixels(counts.geom), lookup, str(bexpmap_path))
     return Observation(counts, response, lc, lookup, options, progress, cancel)
 

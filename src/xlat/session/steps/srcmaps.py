@@ -21,8 +21,9 @@ from xlat.core.source_model import Source, SourceModel
 from xlat.errors import InputError, ParameterError, XlatWarning
 from xlat.products.atomic import check_output
 from xlat.products.caldb import class_bit
+from xlat.products.ccube import CountsCube
 from xlat.products.dss import DataSubspace, DssEntry
-from xlat.products.srcmaps import CountsData, SourceMap, read_srcmaps, write_srcmaps
+from xlat.products.srcmaps import SourceMap, read_srcmaps, write_srcmaps
 from xlat.products.xml_model import expand_env, load_source_templates, read_source_model
 from xlat.session.results import StepReport, Table
 from xlat.session.steps.irfs import caldb_index, resolve_response
@@ -163,11 +164,11 @@ def run_srcmaps(session: Session, cmd: Any) -> StepReport:
 
 
 def check_existing(
-    found: dict[str, SourceMap], model: SourceModel, counts: CountsData, edisp_bins: int
+    found: dict[str, SourceMap], model: SourceModel, counts: CountsCube, edisp_bins: int
 ) -> None:
     """Maps read from a srcmaps file must have at least the planes this run needs (edisp_bins)."""
     for name, smap in found.items():
-        want = planes_needed(model[name], counts.n_bins, edisp_bins)
+        want = planes_needed(model[name], counts.n_energy, edisp_bins)
         if smap.n_planes < want:
             raise InputError(
                 f"{counts.path}: source map '{name}' has {smap.n_planes} planes but edisp_bins="
