@@ -278,6 +278,9 @@ def _write(files: dict[str, list[fits.BinTableHDU]], notes: dict[str, list[str]]
                                         fits.Column("BITPOSITION", "J", array=[0, 1]),
                                         fits.Column("EVENT_TYPE_PARTITION", "10A", array=["none", "none"])],
                                        name="EVENT_TYPE_MAPPING")
+    for hdu in (bm, et):
+        for line in LABEL:
+            hdu.header.add_comment(line)
     fits.HDUList([_primary("irf_index.fits", []), bm, et]).writeto(OUT / BCF / "irf_index.fits", overwrite=True)
     for kind in notes:
         for line in notes[kind]:

@@ -201,7 +201,7 @@ def geomagnetic(earth_fixed: FloatArray, r_m: FloatArray) -> dict[str, FloatArra
 def quaternion(x_axis: FloatArray, y_axis: FloatArray, z_axis: FloatArray) -> FloatArray:
     """(n, 4) quaternions (x, y, z, w), w >= 0, of the rotation whose matrix columns are the axes."""
     m00, m11, m22 = x_axis[:, 0], y_axis[:, 1], z_axis[:, 2]
-    m21, m12 = z_axis[:, 1], y_axis[:, 2]
+    m21, m12 = y_axis[:, 2], z_axis[:, 1]
     m02, m20 = z_axis[:, 0], x_axis[:, 2]
     m10, m01 = x_axis[:, 1], y_axis[:, 0]
     w = 0.5 * np.sqrt(np.maximum(0.0, 1.0 + m00 + m11 + m22))

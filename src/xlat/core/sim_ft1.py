@@ -28,6 +28,8 @@ TYPE_COUNTS = np.array([  # [front/back][PSF0..3][EDISP0..3]
 ], dtype=np.float64)
 TRIGGER_RATE = 1500.0
 """Hz, for EVENT_ID."""
+RUN_LENGTH = 5700.0
+"""s: one run per orbit (real FT1 files: 82 RUN_IDs in 5.5 days)."""
 
 
 def _draw(p: FloatArray, n: int, rng: np.random.Generator) -> IntArray:
@@ -68,12 +70,14 @@ def _angle(a: FloatArray, b: FloatArray) -> FloatArray:
     return np.degrees(np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0)))
 
 
-def run_starts(pointing: Pointing) -> FloatArray:
-    """Start time of the contiguous data-taking interval of each row (MET s)."""
+def run_starts(pointing: Pointing, rows: IntArray, time: FloatArray) -> FloatArray:
+    """Run start (MET s) of events: runs begin with each data-taking interval and then every
+    RUN_LENGTH s (the LAT starts a run about once per orbit)."""
     new = np.ones(pointing.start.size, dtype=bool)
     new[1:] = pointing.start[1:] != pointing.stop[:-1]
     first = np.flatnonzero(new)
-    return pointing.start[first][np.cumsum(new) - 1]
+    interval = pointing.start[first][np.cumsum(new) - 1][rows]
+    return interval + RUN_LENGTH * np.floor((time - interval) / RUN_LENGTH)
 
 
 def event_columns(photons: Photons, pointing: Pointing, type_bit: IntArray, class_bit: int,
@@ -94,9 +98,9 @@ def event_columns(photons: Photons, pointing: Pointing, type_bit: IntArray, clas
     phi = np.degrees(np.arctan2(np.einsum("ij,ij->i", direction, scy), np.einsum("ij,ij->i", direction, scx)))
     azimuth = np.degrees(np.arctan2(np.einsum("ij,ij->i", direction, east), np.einsum("ij,ij->i", direction, north)))
     bits = np.asarray(type_bit, dtype=np.int64)[photons.type_index[order]]
-    run = run_starts(pointing)[rows]
+    run = run_starts(pointing, rows, time)
     run_id = np.floor(run).astype(np.int64)
-    first = np.searchsorted(run_id, run_id, side="left") if n else np.zeros(0, dtype=np.int64)
+    first = np.searchsorted(run_id, run_id, side="left")
     ids = np.floor((time - run) * TRIGGER_RATE).astype(np.int64) + (np.arange(n) - first)
     etype = type_bits(bits, rng)
     return {

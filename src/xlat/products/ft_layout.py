@@ -180,10 +180,14 @@ def _time_keys(tstart: float, tstop: float) -> list[tuple[str, Any, str]]:
 
 
 def _primary(tstart: float, tstop: float, filename: str, creator: str, origin: str,
-             comments: Iterable[str]) -> fits.Header:
+             comments: Iterable[str], spacecraft: bool = False) -> fits.Header:
+    """The primary header; the FT2 one lacks TIMEZERO, TIMEREF and CLOCKAPP (as the server's files)."""
     header = fits.PrimaryHDU().header
-    for key, value, comment in common_keys(tstart, tstop, origin) + _time_keys(tstart, tstop) + [
-            ("CLOCKAPP", False, "whether a clock drift correction has been applied"),
+    time_keys = _time_keys(tstart, tstop)
+    if spacecraft:
+        time_keys = [k for k in time_keys if k[0] not in ("TIMEZERO", "TIMEREF")]
+    extra = [] if spacecraft else [("CLOCKAPP", False, "whether a clock drift correction has been applied")]
+    for key, value, comment in common_keys(tstart, tstop, origin) + time_keys + extra + [
             ("GPS_OUT", False, "whether GPS time was unavailable at any time during this interval"),
             ("FILENAME", filename, "name of this file"), ("CREATOR", creator, "software and version creating file"),
             ("VERSION", 0, "release version of the file"), ("PROC_VER", 0, "processing version of this file")]:
@@ -256,7 +260,7 @@ def write_new_ft2(path: str | Path, columns: Mapping[str, np.ndarray], creator: 
     header = _table_header(FT2_LAYOUT, rec.shape[0], "SC_DATA", keys)
     for line in comments:
         header.add_comment(line)
-    primary = _primary(tstart, tstop, out.name, creator, origin, comments)
+    primary = _primary(tstart, tstop, out.name, creator, origin, comments, spacecraft=True)
     return _write(out, clobber, primary, [(header, rec)])
 
 
@@ -301,5 +305,6 @@ def write_new_ft1(
     gti_table = gti_hdu(gti, template=template)
     gti_table.header["TLMIN1"], gti_table.header["TLMAX1"] = 0.0, _BIG
     gti_table.header["TLMIN2"], gti_table.header["TLMAX2"] = 0.0, _BIG
+    gti_table.header["EXTVER"] = (1, "auto assigned by template parser")
     primary = _primary(tstart, tstop, out.name, creator, origin, comments)
     return _write(out, clobber, primary, [(header, rec)], extra=[gti_table])
