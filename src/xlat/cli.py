@@ -4,7 +4,8 @@ The shell is one front-end of the command registry. Parameters use the Fermitool
 names; a query parameter that was not given is prompted for (with its default) when
 stdin is a terminal, as the gt tools do; without a terminal a missing required
 parameter is a one-line error. Errors are one line on stderr and exit code 1;
-internal errors exit with 2.
+internal errors exit with 2. ``xlat`` alone or ``xlat repl [key=value ...]`` opens the
+interactive session (:mod:`xlat.repl.app`, imported only then).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from xlat.commands.help import command_help, overview
 from xlat.commands.parse import build, parse_arguments, resolve_command
 from xlat.commands.spec import REQUIRED, Command
 from xlat.errors import XlatError
+from xlat.render.context import terminal_context
 from xlat.render.text import render_result
 from xlat.session.state import Session
 
@@ -40,9 +42,13 @@ def prompt_missing(
 ) -> dict[str, Any]:
     """Ask for every query parameter not given, showing its default (gt-tool style)."""
     result = dict(given)
-    for spec in cls.specs():
-        if not (spec.query or spec.required) or spec.name in result:
-            continue
+    asked: set[str] = set()
+    while True:
+        pending = [n for n in cls.prompt_order(result) if n not in result and n not in asked]
+        if not pending:
+            break
+        spec = cls.spec(pending[0])
+        asked.add(spec.name)
         default = "" if spec.default is REQUIRED else spec.format_value(spec.default)
         label = spec.help or spec.name
         stdout.write(f"{label} [{default}] ")
@@ -79,7 +85,7 @@ def _print_outcome(outcome: Outcome) -> int:
     for message in outcome.warnings:
         print(f"xlat {outcome.command.name if outcome.command else ''}: warning: {message}", file=sys.stderr)
     if outcome.ok:
-        text = render_result(outcome.result)
+        text = render_result(outcome.result, terminal_context(color=sys.stdout.isatty()))
         if text:
             print(text)
         return EXIT_OK
@@ -108,12 +114,24 @@ def run_shell_command(argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``xlat`` console script."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # stdout was closed early (output piped into head): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=os.environ.get("XLAT_LOGLEVEL", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
     load_builtin()
     if not args:
         return _start_repl()
     first = args[0]
+    if first == "repl":
+        return _start_repl(args[1:])
     if first in ("-h", "--help"):
         print(overview())
         return EXIT_OK
@@ -130,11 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_shell_command(args)
 
 
-def _start_repl() -> int:
-    """Open the interactive session (the REPL) or, without a terminal, show the help."""
+def _start_repl(argv: Sequence[str] = ()) -> int:
+    """Open the interactive session (the REPL); without prompt_toolkit, show the help."""
     try:
         from xlat.repl.app import run_repl
     except ImportError:
         print(overview())
         return EXIT_OK
-    return run_repl()
+    return run_repl(argv)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from xlat.commands.spec import REGISTRY, REQUIRED, ArgSpec, Command, Kind, Registry
 
 TOPIC_TITLES = {
@@ -33,7 +35,7 @@ def _type_text(spec: ArgSpec) -> str:
 
 def command_help(cls: type[Command]) -> str:
     """Plain-text help for one command."""
-    doc = (cls.__doc__ or "").strip()
+    doc = inspect.cleandoc(cls.__doc__ or "")
     tool = f" (as {cls.tool})" if cls.tool else ""
     lines = [f"{cls.name}{tool}: {doc.splitlines()[0] if doc else ''}"]
     rest = "\n".join(doc.splitlines()[1:]).strip()
@@ -65,4 +67,21 @@ def overview(registry: Registry = REGISTRY) -> str:
             lines.append(f"  {cls.name:<10} {cls.summary()}{tool}")
         lines.append("")
     lines.append("xlat <command> --help shows a command's parameters; xlat with no command opens the session.")
+    return "\n".join(lines)
+
+
+def find_topic(name: str, registry: Registry = REGISTRY) -> str | None:
+    """The topic called ``name`` (case-insensitive), if any command has it."""
+    low = name.lower()
+    return next((t for t in registry.by_topic() if t.lower() == low), None)
+
+
+def topic_help(topic: str, registry: Registry = REGISTRY) -> str:
+    """Plain-text list of the commands of one topic."""
+    classes = registry.by_topic().get(topic, [])
+    lines = [TOPIC_TITLES.get(topic, topic.capitalize()) + ":"]
+    for cls in classes:
+        tool = f" [{cls.tool}]" if cls.tool else ""
+        lines.append(f"  {cls.name:<10} {cls.summary()}{tool}")
+    lines += ["", "help <command> shows a command's parameters."]
     return "\n".join(lines)

@@ -235,6 +235,15 @@ class Command:
         doc = (cls.__doc__ or "").strip()
         return doc.splitlines()[0] if doc else ""
 
+    @classmethod
+    def prompt_order(cls, given: dict[str, Any]) -> tuple[str, ...]:
+        """Parameters a terminal user is asked for, in order, given the values known so far.
+
+        The default is every query or required parameter; a command whose relevant parameters
+        depend on earlier answers (gtbin's algorithm) overrides this.
+        """
+        return tuple(s.name for s in cls.specs() if s.query or s.required)
+
     def given(self) -> dict[str, Any]:
         """Arguments whose value differs from the default (or are recorded always)."""
         out: dict[str, Any] = {}

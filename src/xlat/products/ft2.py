@@ -10,7 +10,7 @@ import numpy as np
 from astropy.io import fits
 
 from xlat.core.types import FloatArray
-from xlat.errors import FileFormatError
+from xlat.errors import FileFormatError, InputError
 from xlat.products.fitsio import expand_file_list, get_hdu, open_fits, require_columns
 
 POINTING_COLUMNS = ("START", "STOP", "LIVETIME", "RA_SCZ", "DEC_SCZ", "RA_SCX", "DEC_SCX", "RA_ZENITH", "DEC_ZENITH")
@@ -45,21 +45,40 @@ class SpacecraftHistory:
         return name.upper() in self.columns
 
 
-def read_ft2(path: str | Path | Sequence[str | Path], columns: Iterable[str] | None = None) -> SpacecraftHistory:
+def _ft2_paths(path: str | Path | Sequence[str | Path]) -> list[Path]:
+    if isinstance(path, (str, Path)):
+        return expand_file_list(path, "FT2")
+    return [Path(p) for p in path]
+
+
+def ft2_column_names(path: str | Path | Sequence[str | Path], extname: str = "SC_DATA") -> list[str]:
+    """Upper-case column names of the (first) FT2 file's spacecraft table, read from its header only."""
+    p = _ft2_paths(path)[0]
+    if not p.exists():
+        raise InputError(f"{p}: FT2 spacecraft file not found")
+    try:
+        with fits.open(p, memmap=False) as hdul:
+            hdu = get_hdu(hdul, extname, p, "an FT2 spacecraft file")
+            return [str(n).upper() for n in hdu.columns.names]
+    except (OSError, ValueError, TypeError, EOFError):
+        open_fits(p, "FT2 spacecraft file").close()  # raises the one-line reason
+        raise
+
+
+def read_ft2(path: str | Path | Sequence[str | Path], columns: Iterable[str] | None = None,
+             extname: str = "SC_DATA") -> SpacecraftHistory:
     """Read one FT2 file, an ``@list`` of them, or a sequence of paths (rows merged and sorted).
 
     ``columns=None`` reads every scalar column; otherwise only the named ones (plus START, STOP).
+    ``extname`` is the spacecraft table (gtmktime's sctable).
     """
-    if isinstance(path, (str, Path)):
-        paths = expand_file_list(path, "FT2")
-    else:
-        paths = [Path(p) for p in path]
+    paths = _ft2_paths(path)
     wanted = None if columns is None else {"START", "STOP"} | {c.upper() for c in columns}
     parts: list[dict[str, np.ndarray]] = []
     for p in paths:
         hdul = open_fits(p, "FT2 spacecraft file")
         try:
-            hdu = get_hdu(hdul, "SC_DATA", p, "an FT2 spacecraft file")
+            hdu = get_hdu(hdul, extname, p, "an FT2 spacecraft file")
             names = wanted if wanted is not None else {n.upper() for n in hdu.columns.names}
             require_columns(hdu, sorted(names), p, "an FT2 spacecraft file")
             data = hdu.data

@@ -62,6 +62,7 @@ def gti_hdu(gti: Gti, template: fits.Header | None = None) -> fits.BinTableHDU:
     header.setdefault("TIMESYS", "TT")
     header.setdefault("TIMEREF", "LOCAL")
     header["ONTIME"] = (gti.ontime, "sum of GTI lengths")
-    if len(gti):
+    if len(gti) and "TELAPSE" not in header:
+        # a template's TELAPSE (header TSTOP - TSTART) is kept, as dataSubselector's Gti::writeExtension does
         header["TELAPSE"] = (gti.tstop - gti.tstart, "TSTOP - TSTART")
     return hdu

@@ -1,8 +1,9 @@
 """Outcomes and result records -> text for the terminal.
 
 ``render_result`` is a singledispatch function: each result type registers how it is
-shown. Plain text is produced here; rich markup is added only by the callers that
-print to a terminal.
+shown, given a :class:`~xlat.render.context.RenderContext` (size, colour, chatter). Text
+is plain unless ``ctx.color`` is set, in which case plots carry ANSI colour codes. The
+plot modules (plotext, numpy) are imported only when a plot is drawn.
 """
 
 from __future__ import annotations
@@ -10,33 +11,97 @@ from __future__ import annotations
 from functools import singledispatch
 from typing import Any
 
-from xlat.session.results import StepReport, Table
+from xlat.render.context import PLAIN, RenderContext
+from xlat.session.results import (
+    MapPlotData,
+    Message,
+    ProfilePlotData,
+    QuitRequest,
+    ResultGroup,
+    SpectrumPlotData,
+    StepReport,
+    Table,
+    VcutReport,
+)
 
 
 @singledispatch
-def render_result(result: Any) -> str:
-    """Plain text of a result record (the fallback is ``str``)."""
+def render_result(result: Any, ctx: RenderContext | None = None) -> str:
+    """Text of a result record (the fallback is ``str``); empty for ``None``."""
     if result is None:
         return ""
     return str(result)
 
 
 @render_result.register
-def _(result: str) -> str:
+def _(result: str, ctx: RenderContext | None = None) -> str:
     return result
 
 
 @render_result.register
-def _(result: Table) -> str:
+def _(result: Message, ctx: RenderContext | None = None) -> str:
+    ctx = ctx or PLAIN
+    if result.level == "note" and ctx.chatter < 2:
+        return ""
+    return result.text
+
+
+@render_result.register
+def _(result: QuitRequest, ctx: RenderContext | None = None) -> str:
+    return ""
+
+
+@render_result.register
+def _(result: Table, ctx: RenderContext | None = None) -> str:
     return table_text(result)
 
 
 @render_result.register
-def _(result: StepReport) -> str:
-    parts = list(result.lines)
+def _(result: StepReport, ctx: RenderContext | None = None) -> str:
+    ctx = ctx or PLAIN
+    parts = list(result.lines) if ctx.chatter >= 2 else []
     for table in result.tables:
         parts.append(table_text(table))
     return "\n".join(parts)
+
+
+@render_result.register
+def _(result: ResultGroup, ctx: RenderContext | None = None) -> str:
+    texts = (render_result(item, ctx) for item in result.items)
+    return "\n".join(t for t in texts if t)
+
+
+@render_result.register(SpectrumPlotData)
+@render_result.register(ProfilePlotData)
+@render_result.register(MapPlotData)
+def _(result: Any, ctx: RenderContext | None = None) -> str:
+    from xlat.render.plots import render_plot
+
+    ctx = ctx or PLAIN
+    return render_plot(result, ctx.width, ctx.height, color=ctx.color)
+
+
+@render_result.register
+def _(result: VcutReport, ctx: RenderContext | None = None) -> str:
+    return vcut_text(result)
+
+
+def vcut_text(report: VcutReport) -> str:
+    """gtvcut's listing: DSTYPn/DSUNIn/DSVALn[/DSREFn] blocks; GTIs as 'start  stop' (12 digits)."""
+    lines: list[str] = []
+    for n, (dstype, unit, value, ref) in enumerate(report.entries, start=1):
+        lines += [f"DSTYP{n}: {dstype}", f"DSUNI{n}: {unit}", f"DSVAL{n}: {value}"]
+        if ref:
+            lines.append(f"DSREF{n}: {ref}")
+        lines.append("")
+        if dstype == "TIME" and value == "TABLE":
+            if report.suppress_gtis:
+                lines += ["GTIs: (suppressed)", ""]
+            else:
+                lines.append("GTIs:")
+                lines += [f"{start:.12g}  {stop:.12g}" for start, stop in report.gtis]
+                lines.append("")
+    return "\n".join(lines).rstrip("\n")
 
 
 def table_text(table: Table) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from xlat.progress import NEVER_CANCEL, NO_PROGRESS, CancelToken, Progress
+from xlat.session.display import DisplaySettings
 from xlat.session.history import Journal
 
 
@@ -24,6 +25,7 @@ class Session:
         self.progress: Progress = NO_PROGRESS
         self.cancel: CancelToken = NEVER_CANCEL
         self.journal: Journal | None = None
+        self.display = DisplaySettings()
         self._inputs: dict[str, None] = {}
 
     def path(self, name: str | Path) -> Path:

@@ -7,3 +7,5 @@ runs is imported inside ``run`` so that starting the REPL stays fast.
 from xlat.commands.builtin import models  # noqa: F401
 from xlat.commands.builtin import response  # noqa: F401
 from xlat.commands.builtin import session  # noqa: F401
+from xlat.commands.builtin import events  # noqa: F401
+from xlat.commands.builtin import demo  # noqa: F401

@@ -1,0 +1,32 @@
+"""Table records -> rich Tables (numbers right-aligned, title above)."""
+
+from __future__ import annotations
+
+import re
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table as RichTable
+from rich.text import Text
+
+from xlat.session.results import Table
+
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*(\+/?-\s*\S+)?\s*$")
+
+
+def is_numeric_column(rows: tuple[tuple[str, ...], ...], index: int) -> bool:
+    """True when every non-empty cell of column ``index`` reads as a number."""
+    cells = [row[index] for row in rows if index < len(row) and row[index].strip()]
+    return bool(cells) and all(_NUMBER.match(c) for c in cells)
+
+
+def rich_table(table: Table) -> RenderableType:
+    """A rich Table for a :class:`~xlat.session.results.Table` record, its title on a line above."""
+    out = RichTable(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for k, name in enumerate(table.columns):
+        out.add_column(name, justify="right" if is_numeric_column(table.rows, k) else "left", overflow="fold")
+    for row in table.rows:
+        out.add_row(*row)
+    if not table.rows:
+        return Text(table.title, style="bold") if table.title else Text("")
+    return Group(Text(table.title, style="bold"), out) if table.title else out

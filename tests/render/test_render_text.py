@@ -1,0 +1,75 @@
+"""Result records -> plain text and rich renderables, chatter-dependent output."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from rich.console import Console
+
+from xlat.render.console import to_renderable
+from xlat.render.context import RenderContext
+from xlat.render.tables import is_numeric_column
+from xlat.render.text import render_result
+from xlat.session.results import Message, QuitRequest, ResultGroup, SpectrumPlotData, StepReport, Table
+
+TABLE = Table(title="Free parameters", columns=("parameter", "value", "error"),
+              rows=(("4FGL J1256.1-0547:Prefactor", "1.23e-10", "4e-12"), ("isodiff:Normalization", "1.01", "0.02")))
+
+
+def show(result: object, width: int = 80, ctx: RenderContext | None = None) -> str:
+    out = io.StringIO()
+    console = Console(file=out, width=width, color_system=None, force_terminal=False)
+    renderable = to_renderable(result, ctx or RenderContext(width=width))
+    if renderable is not None:
+        console.print(renderable)
+    return out.getvalue()
+
+
+def test_table_as_plain_text_and_as_rich_table() -> None:
+    plain = render_result(TABLE)
+    assert plain.splitlines()[0] == "Free parameters"
+    assert "4FGL J1256.1-0547:Prefactor  1.23e-10  4e-12" in plain
+    rich = show(TABLE)
+    assert rich.splitlines()[0] == "Free parameters"
+    value_line = next(line for line in rich.splitlines() if line.startswith("isodiff"))
+    assert value_line.rstrip().endswith("1.01    0.02")  # numbers right-aligned under "value", "error"
+
+
+def test_numeric_column_detection() -> None:
+    assert is_numeric_column(TABLE.rows, 1) and not is_numeric_column(TABLE.rows, 0)
+    assert is_numeric_column((("1.5 +/- 0.2",), ("-3e5",)), 0)
+
+
+def test_messages_notes_and_quit_follow_chatter() -> None:
+    assert render_result(Message("chatter set to 1", level="note"), RenderContext(chatter=1)) == ""
+    assert render_result(Message("chatter set to 2", level="note"), RenderContext(chatter=2)) == "chatter set to 2"
+    assert render_result(QuitRequest()) == ""
+    assert to_renderable(QuitRequest()) is None
+
+
+def test_step_report_lines_hidden_below_chatter_2_but_tables_kept() -> None:
+    report = StepReport("bin", lines=("wrote ccube.fits",), tables=(TABLE,))
+    assert "wrote ccube.fits" in render_result(report, RenderContext(chatter=2))
+    quiet = render_result(report, RenderContext(chatter=1))
+    assert "wrote" not in quiet and "Free parameters" in quiet
+    assert "wrote ccube.fits" in show(report)
+
+
+def test_result_group_shows_each_part() -> None:
+    group = ResultGroup((Message("-log(Likelihood): 12345.678"), TABLE))
+    text = show(group)
+    assert text.index("-log(Likelihood)") < text.index("Free parameters")
+    assert render_result(group).startswith("-log(Likelihood): 12345.678\n")
+
+
+def test_strings_are_not_read_as_markup() -> None:
+    assert show("[red]not markup[/red]").strip() == "[red]not markup[/red]"
+
+
+def test_plot_renderable_is_cropped_to_the_context() -> None:
+    data = SpectrumPlotData(np.geomspace(100, 1e5, 11), np.arange(10, 0, -1), np.arange(10, 0, -1) + 0.5)
+    text = show(data, width=100, ctx=RenderContext(width=100, height=30, color=True))
+    lines = text.rstrip("\n").split("\n")
+    assert len(lines) <= 30 and max(len(line) for line in lines) <= 100
+    assert "Energy (MeV)" in text
