@@ -71,6 +71,7 @@ class FitOptions:
     minos: tuple[str, ...] = ()
     max_calls: int = 0
     strategy: int = 1
+    hesse: bool = True
 
     def __post_init__(self) -> None:
         name = self.optimizer.strip().upper()
@@ -154,22 +155,23 @@ def _tolerance(objective: Objective, x0: FloatArray, options: FitOptions) -> flo
 
 def _fit_minuit(objective: Objective, names: tuple[str, ...], x0: FloatArray, tol: float,
                 options: FitOptions) -> FitResult:
-    from iminuit import Minuit
-
-    m = Minuit(objective.value, x0, grad=objective.gradient, hessian=objective.hessian, name=names)
-    m.errordef = ERRORDEF
-    m.errors = np.ones(len(names))
-    m.limits = [_minuit_limit(lo, hi) for lo, hi in objective.limits()]
-    m.strategy = options.strategy
-    m.tol = tol * TOLERANCE_FACTOR
-    m.print_level = 0
+    """MIGRAD with the analytic Hessian; if that ends invalid (typically with parameters at a limit,
+    where Minuit's internal transform makes an external Hessian a poor guide), MIGRAD again from
+    there with numerical second derivatives. Then HESSE (analytic when available)."""
+    m = _minuit(objective, names, x0, tol, options, use_hessian=True)
+    calls = [0, 0, 0]
     ncall = options.max_calls or None
-    m.migrad(ncall=ncall)
+    m.migrad(ncall=ncall, iterate=1)
+    if not m.fmin.is_valid and not m.fmin.has_reached_call_limit:
+        calls = [m.nfcn, m.ngrad, m.nhessian]
+        m = _minuit(objective, names, np.array(m.values), tol, options, use_hessian=False)
+        m.migrad(ncall=ncall)
     fmin = m.fmin
     values = np.array(m.values, dtype=np.float64)
     hesse_ok = False
-    if fmin is not None and fmin.is_valid:
-        m.hesse(ncall=ncall)
+    if fmin.is_valid and options.hesse:
+        if calls == [0, 0, 0] or not fmin.has_accurate_covar:
+            m.hesse(ncall=ncall)
         hesse_ok = m.covariance is not None and not m.fmin.hesse_failed
     fmin = m.fmin
     cov = np.array(m.covariance, dtype=np.float64) if (hesse_ok and m.covariance is not None) else None
@@ -185,9 +187,25 @@ def _fit_minuit(objective: Objective, names: tuple[str, ...], x0: FloatArray, to
         m.values = values
     objective.value(values)  # leave the objective (and its model) at the best values
     at_limit = _at_limit(names, values, objective.limits())
-    status = _minuit_status(fmin, hesse_ok, at_limit)
+    status = _minuit_status(fmin, hesse_ok or not options.hesse, at_limit)
     return FitResult(options.optimizer, names, values, errors, cov, float(fmin.fval), float(fmin.edm),
-                     float(fmin.edm_goal), status, int(m.nfcn), int(m.ngrad), int(m.nhessian), at_limit, minos)
+                     float(fmin.edm_goal), status, int(m.nfcn) + calls[0], int(m.ngrad) + calls[1],
+                     int(m.nhessian) + calls[2], at_limit, minos)
+
+
+def _minuit(objective: Objective, names: tuple[str, ...], x0: FloatArray, tol: float, options: FitOptions,
+            use_hessian: bool):  # type: ignore[no-untyped-def]
+    from iminuit import Minuit
+
+    hessian = objective.hessian if use_hessian else None
+    m = Minuit(objective.value, x0, grad=objective.gradient, hessian=hessian, name=names)
+    m.errordef = ERRORDEF
+    m.errors = np.ones(len(names))  # optimizers::NewMinuit's initial step
+    m.limits = [_minuit_limit(lo, hi) for lo, hi in objective.limits()]
+    m.strategy = options.strategy
+    m.tol = tol * TOLERANCE_FACTOR
+    m.print_level = 0
+    return m
 
 
 def _minuit_limit(lo: float | None, hi: float | None) -> tuple[float, float]:
@@ -227,6 +245,8 @@ def _minuit_status(fmin, hesse_ok: bool, at_limit: tuple[str, ...]) -> FitStatus
 
 def _fit_quasi_newton(objective: Objective, names: tuple[str, ...], x0: FloatArray, tol: float,
                       options: FitOptions) -> FitResult:
+    """L-BFGS-B with the analytic gradient, polished by projected Newton steps with the analytic
+    Hessian (parameters held at an active bound are left out), covariance = H^-1."""
     from scipy.optimize import minimize
 
     calls = {"f": 0}
@@ -235,23 +255,63 @@ def _fit_quasi_newton(objective: Objective, names: tuple[str, ...], x0: FloatArr
         calls["f"] += 1
         return objective.value(x), objective.gradient(x)
 
-    bounds = [(lo, hi) for lo, hi in objective.limits()]
+    limits = objective.limits()
+    bounds = [(lo, hi) for lo, hi in limits]
     scale = max(abs(objective.value(x0)), 1.0)
-    ftol = (options.ftol if options.toltype == "REL" else options.ftol / scale) * TOLERANCE_FACTOR
+    ftol = options.ftol if options.toltype == "REL" else options.ftol / scale
     maxfun = options.max_calls or 15000
     res = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=bounds,
-                   options={"ftol": ftol, "gtol": 1e-10, "maxfun": maxfun, "maxiter": maxfun, "maxcor": 30})
-    values = np.asarray(res.x, dtype=np.float64)
+                   options={"ftol": ftol, "gtol": 1e-12, "maxfun": maxfun, "maxiter": maxfun, "maxcor": 30})
+    edm_goal = 0.002 * tol * TOLERANCE_FACTOR * ERRORDEF
+    values, edm, hess, n_newton = _newton_polish(objective, np.asarray(res.x, dtype=np.float64), limits, edm_goal)
+    calls["f"] += n_newton
     fval = objective.value(values)
-    hess = objective.hessian(values)
-    cov, cov_ok = _invert(hess)
+    at_limit = _at_limit(names, values, limits)
+    if options.hesse:
+        cov, cov_ok = _invert(hess)
+    else:
+        cov, cov_ok = np.full((len(names), len(names)), np.nan), True
     errors = np.sqrt(np.clip(np.diag(cov), 0.0, None)) if cov_ok else np.full(len(names), np.nan)
-    grad = objective.gradient(values)
-    edm = float(0.5 * grad @ cov @ grad) if cov_ok else float("nan")
-    at_limit = _at_limit(names, values, objective.limits())
-    status = _qn_status(bool(res.success), str(res.message), cov_ok, at_limit, calls["f"] >= maxfun)
+    status = _qn_status(bool(res.success) or edm <= edm_goal, str(res.message), cov_ok, at_limit,
+                        calls["f"] >= maxfun, edm, edm_goal)
     return FitResult(options.optimizer, names, values, errors, cov if cov_ok else None, float(fval), edm,
-                     float(ftol), status, calls["f"], calls["f"], 1, at_limit)
+                     edm_goal, status, calls["f"], calls["f"], n_newton + 1, at_limit)
+
+
+def _newton_polish(objective: Objective, x: FloatArray, limits: list[tuple[float | None, float | None]],
+                   edm_goal: float, max_steps: int = 20) -> tuple[FloatArray, float, FloatArray, int]:
+    """Projected Newton steps until EDM = g·H⁻¹·g/2 over the free (not bound-held) parameters < edm_goal."""
+    lo = np.array([-np.inf if a is None else a for a, _ in limits])
+    hi = np.array([np.inf if b is None else b for _, b in limits])
+    fval = objective.value(x)
+    edm = np.inf
+    hess = objective.hessian(x)
+    steps = 0
+    for steps in range(1, max_steps + 1):
+        grad = objective.gradient(x)
+        held = ((x <= lo) & (grad > 0)) | ((x >= hi) & (grad < 0))
+        free = ~held
+        try:
+            delta = -np.linalg.solve(hess[np.ix_(free, free)], grad[free])
+        except np.linalg.LinAlgError:
+            break
+        edm = float(-0.5 * grad[free] @ delta)
+        if not edm >= 0 or edm < edm_goal:
+            break
+        step = 1.0
+        for _ in range(30):  # backtracking inside the bounds
+            trial = x.copy()
+            trial[free] = np.clip(x[free] + step * delta, lo[free], hi[free])
+            value = objective.value(trial)
+            if value <= fval:
+                x, fval = trial, value
+                break
+            step /= 2.0
+        else:
+            break
+        hess = objective.hessian(x)
+    objective.value(x)
+    return x, max(edm, 0.0), hess, steps
 
 
 def _invert(hess: FloatArray) -> tuple[FloatArray, bool]:
@@ -264,7 +324,8 @@ def _invert(hess: FloatArray) -> tuple[FloatArray, bool]:
     return inv.T @ inv, True
 
 
-def _qn_status(success: bool, message: str, cov_ok: bool, at_limit: tuple[str, ...], call_limit: bool) -> FitStatus:
+def _qn_status(success: bool, message: str, cov_ok: bool, at_limit: tuple[str, ...], call_limit: bool,
+               edm: float, edm_goal: float) -> FitStatus:
     if call_limit:
         return FitStatus(FAILED, "failed: the quasi-Newton minimiser reached its call limit",
                          "start from better values or use optimizer=NEWMINUIT")
@@ -273,6 +334,9 @@ def _qn_status(success: bool, message: str, cov_ok: bool, at_limit: tuple[str, .
     if not cov_ok:
         return FitStatus(FAILED, "failed: the Hessian at the minimum is not positive-definite (no errors)",
                          "a parameter may have no effect on the likelihood; freeze it")
+    if edm > 10 * edm_goal:
+        return FitStatus(EDM_TOO_LARGE, f"EDM too large: {edm:.3g} above the goal {edm_goal:.3g}",
+                         "refit from these values, or freeze parameters that are degenerate")
     if at_limit:
         return FitStatus(AT_LIMIT, f"converged, but {', '.join(at_limit)} at a limit",
                          "widen the bounds or freeze the parameter; its error is not meaningful")

@@ -5,7 +5,7 @@
 with ``M_kp = fixed_kp + Σ_{free s} m^(s)_k(p)`` on the filled bins only and ``C̃_k`` the
 (weighted) predicted counts of bin k summed over all pixels (Likelihood:src/
 BinnedLikelihood.cxx ``value``, ``computeModelMap_internal``). No ln N! term. The log terms
-are Kahan-summed in the tools' order, then −Npred is added.
+are summed pairwise (the tools use a Kahan accumulator), then −Npred is added.
 
 Fixed-source caching (reference §9.2): sources whose spectrum has no free parameter are
 summed once into a model on the filled bins and one Npred total; the cache is rebuilt
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from xlat.core.like_data import LikeData
-from xlat.core.like_kernels import add_counts, model_and_log_sum, weighted_band_sums
+from xlat.core.like_kernels import add_counts, band_sums, log_sum, model_and_sums
 from xlat.core.like_terms import EdispSetup, SourceTerm, build_term, spectral_planes
 from xlat.core.parameters import Parameter
 from xlat.core.source_model import FreeLayout, Source, SourceModel
@@ -57,10 +57,12 @@ def free_layout(model: SourceModel, excluded: frozenset[str] = frozenset()) -> F
 
 @dataclass
 class _Structure:
-    """What the cached arrays were built for."""
+    """What the cached arrays were built for: the active sources, their spectra and free flags."""
 
-    names: tuple[str, ...]
-    flags: tuple[bool, ...]
+    names: list[str]
+    spectra: list[object]
+    params: list[Parameter]
+    flags: list[bool]
     excluded: frozenset[str]
 
 
@@ -92,7 +94,7 @@ class BinnedLikelihood:
         self.excluded: frozenset[str] = frozenset()
         self._structure: _Structure | None = None
         self._fixed_params: list[Parameter] = []
-        self._fixed_values: list[float] = []
+        self._fixed_values: list[tuple[float, float]] = []
         self._last: Evaluation | None = None
         self.n_values = 0
         self.n_gradients = 0
@@ -136,15 +138,26 @@ class BinnedLikelihood:
 
     # -- cached structure ------------------------------------------------------------------
     def _current_structure(self) -> _Structure:
-        names = tuple(n for n in self.model.sorted_names if n not in self.excluded)
-        flags = tuple(p.free for n in names for p in self.model[n].spectrum.params)
-        return _Structure(names, flags, self.excluded)
+        names = [n for n in self.model.sorted_names if n not in self.excluded]
+        spectra = [self.model[n].spectrum for n in names]
+        params = [p for spectrum in spectra for p in spectrum.params]  # type: ignore[attr-defined]
+        return _Structure(names, spectra, params, [p.free for p in params], self.excluded)
+
+    def _unchanged(self) -> bool:
+        st = self._structure
+        if st is None or st.excluded != self.excluded:
+            return False
+        names = self.model.sorted_names
+        if len(names) - len(self.excluded) != len(st.names):
+            return False
+        if any(self.model[n].spectrum is not sp for n, sp in zip(st.names, st.spectra)):
+            return False
+        return [p.free for p in st.params] == st.flags
 
     def _prepare(self) -> None:
-        structure = self._current_structure()
-        if structure != self._structure:
-            self._rebuild(structure)
-        elif [p.value for p in self._fixed_params] != self._fixed_values:
+        if not self._unchanged():
+            self._rebuild(self._current_structure())
+        elif [(p.value, p.scale) for p in self._fixed_params] != self._fixed_values:
             self._build_fixed()
             self._last = None
 
@@ -185,7 +198,7 @@ class BinnedLikelihood:
         self.fixed_npred_w = npred_w
         self.fixed_npred = npred
         self._fixed_params = params
-        self._fixed_values = [p.value for p in params]
+        self._fixed_values = [(p.value, p.scale) for p in params]
 
     # -- evaluation ------------------------------------------------------------------------
     @property
@@ -226,13 +239,12 @@ class BinnedLikelihood:
         if [t.revision for t in self.free_terms] != self._revisions:
             self._stack_free()  # a rescaling band moved: restack the values
         all_w = np.concatenate(weights, axis=1) if weights else np.zeros((self.data.n_bins, 0))
-        total, comp, model = model_and_log_sum(self.fixed_model, self.free_values, all_w, self.data.bin_of,
-                                               self.data.data)
-        y = -npred - comp
-        log_like = total + y
+        model, sums = model_and_sums(self.fixed_model, self.free_values, all_w, self.data.bin_of, self.data.data,
+                                     self.data.n_bins, gradient)
+        log_like = log_sum(self.data.data, model) - npred
         self.n_values += 1
         ev = Evaluation(xv.copy(), float(log_like), float(npred), model, planes, operators,
-                        plane_derivs=derivs if gradient else None)
+                        band_sums=sums, plane_derivs=derivs if gradient else None)
         if gradient:
             self._add_gradient(ev)
         return ev
@@ -241,8 +253,8 @@ class BinnedLikelihood:
         if ev.plane_derivs is None:
             ev.plane_derivs = [spectral_planes(s.spectrum, t.energies, rows)[1]
                                for s, rows, t in zip(self.layout.sources, self.layout.rows, self.free_terms)]
-        ev.band_sums = weighted_band_sums(ev.model, self.free_values, self.data.bin_of, self.data.data,
-                                          self.data.n_bins)
+        if ev.band_sums is None:
+            ev.band_sums = band_sums(ev.model, self.free_values, self.data.bin_of, self.data.data, self.data.n_bins)
         grad = np.zeros(len(self.layout))
         for i, (sl, term) in enumerate(zip(self.layout.slices, self.free_terms)):
             grad[sl] = ev.plane_derivs[i] @ self._contraction(ev, i, term)

@@ -8,4 +8,5 @@ from xlat.commands.builtin import models  # noqa: F401
 from xlat.commands.builtin import response  # noqa: F401
 from xlat.commands.builtin import session  # noqa: F401
 from xlat.commands.builtin import events  # noqa: F401
+from xlat.commands.builtin import likelihood  # noqa: F401
 from xlat.commands.builtin import demo  # noqa: F401
