@@ -187,7 +187,8 @@ def _fit_minuit(objective: Objective, names: tuple[str, ...], x0: FloatArray, to
         m.values = values
     objective.value(values)  # leave the objective (and its model) at the best values
     at_limit = _at_limit(names, values, objective.limits())
-    status = _minuit_status(fmin, hesse_ok or not options.hesse, at_limit)
+    status = _no_effect_status(objective, names, values) or _minuit_status(fmin, hesse_ok or not options.hesse,
+                                                                            at_limit)
     return FitResult(options.optimizer, names, values, errors, cov, float(fmin.fval), float(fmin.edm),
                      float(fmin.edm_goal), status, int(m.nfcn) + calls[0], int(m.ngrad) + calls[1],
                      int(m.nhessian) + calls[2], at_limit, minos)
@@ -206,6 +207,17 @@ def _minuit(objective: Objective, names: tuple[str, ...], x0: FloatArray, tol: f
     m.tol = tol * TOLERANCE_FACTOR
     m.print_level = 0
     return m
+
+
+def _no_effect_status(objective: Objective, names: tuple[str, ...], values: FloatArray) -> FitStatus | None:
+    """A failed status naming the parameters the likelihood does not depend on (zero curvature)."""
+    curvature = np.diag(objective.hessian(values))
+    flat = [n for n, c in zip(names, curvature) if not (c != 0 and math.isfinite(c))]
+    objective.value(values)
+    if not flat:
+        return None
+    return FitStatus(FAILED, f"failed: {', '.join(flat)} has no effect on the likelihood (no errors)",
+                     "its source has zero Npred (map empty or spectrum zero): freeze the parameter or remove the source")
 
 
 def _minuit_limit(lo: float | None, hi: float | None) -> tuple[float, float]:
@@ -267,13 +279,14 @@ def _fit_quasi_newton(objective: Objective, names: tuple[str, ...], x0: FloatArr
     calls["f"] += n_newton
     fval = objective.value(values)
     at_limit = _at_limit(names, values, limits)
+    flat = _no_effect_status(objective, names, values)
     if options.hesse:
         cov, cov_ok = _invert(hess)
     else:
         cov, cov_ok = np.full((len(names), len(names)), np.nan), True
     errors = np.sqrt(np.clip(np.diag(cov), 0.0, None)) if cov_ok else np.full(len(names), np.nan)
-    status = _qn_status(bool(res.success) or edm <= edm_goal, str(res.message), cov_ok, at_limit,
-                        calls["f"] >= maxfun, edm, edm_goal)
+    status = flat or _qn_status(bool(res.success) or edm <= edm_goal, str(res.message), cov_ok, at_limit,
+                                calls["f"] >= maxfun, edm, edm_goal)
     return FitResult(options.optimizer, names, values, errors, cov if cov_ok else None, float(fval), edm,
                      edm_goal, status, calls["f"], calls["f"], n_newton + 1, at_limit)
 

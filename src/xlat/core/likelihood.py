@@ -79,6 +79,7 @@ class Evaluation:
     gradient: FloatArray | None = None
     band_sums: FloatArray | None = None  # B (n_bins, R)
     plane_derivs: list[FloatArray] | None = None
+    hessian: FloatArray | None = None
 
 
 class BinnedLikelihood:
@@ -162,8 +163,8 @@ class BinnedLikelihood:
             self._last = None
 
     def _rebuild(self, structure: _Structure) -> None:
-        self.layout = free_layout(self.model, self.excluded)
-        self.free_terms = [self.term(s.name) for s in self.layout.sources]
+        self._layout = free_layout(self.model, self.excluded)
+        self.free_terms = [self.term(s.name) for s in self._layout.sources]
         self._stack_free()
         self.fixed_sources = [s for s in self.active_sources() if s.n_free == 0]
         self._build_fixed()
@@ -202,8 +203,13 @@ class BinnedLikelihood:
 
     # -- evaluation ------------------------------------------------------------------------
     @property
-    def free_names(self) -> tuple[str, ...]:
+    def layout(self) -> FreeLayout:
+        """The free parameters of the active sources, in gtlike order."""
         self._prepare()
+        return self._layout
+
+    @property
+    def free_names(self) -> tuple[str, ...]:
         return self.layout.names
 
     def evaluate(self, x: FloatArray | None = None, gradient: bool = False) -> Evaluation:
@@ -211,11 +217,11 @@ class BinnedLikelihood:
         self._prepare()
         if x is not None:
             x = np.asarray(x, dtype=np.float64)
-            if x.shape != (len(self.layout),):
-                raise InputError(f"expected {len(self.layout)} free parameter values, got shape {x.shape}")
-            if not np.array_equal(x, self.layout.values()):
-                self.layout.set_values(x)
-        xv = self.layout.values()
+            if x.shape != (len(self._layout),):
+                raise InputError(f"expected {len(self._layout)} free parameter values, got shape {x.shape}")
+            if not np.array_equal(x, self._layout.values()):
+                self._layout.set_values(x)
+        xv = self._layout.values()
         last = self._last
         if last is None or not np.array_equal(last.x, xv):
             last = self._value(xv, gradient)
@@ -227,7 +233,7 @@ class BinnedLikelihood:
     def _value(self, xv: FloatArray, gradient: bool) -> Evaluation:
         planes, derivs, operators, weights = [], [], [], []
         npred = self.fixed_npred_w
-        for source, rows, term in zip(self.layout.sources, self.layout.rows, self.free_terms):
+        for source, rows, term in zip(self._layout.sources, self._layout.rows, self.free_terms):
             g, dg = spectral_planes(source.spectrum, term.energies, rows if gradient else None)
             op = term.operator(g)
             w = np.einsum("kdi,i->kd", op, g)
@@ -252,11 +258,11 @@ class BinnedLikelihood:
     def _add_gradient(self, ev: Evaluation) -> None:
         if ev.plane_derivs is None:
             ev.plane_derivs = [spectral_planes(s.spectrum, t.energies, rows)[1]
-                               for s, rows, t in zip(self.layout.sources, self.layout.rows, self.free_terms)]
+                               for s, rows, t in zip(self._layout.sources, self._layout.rows, self.free_terms)]
         if ev.band_sums is None:
             ev.band_sums = band_sums(ev.model, self.free_values, self.data.bin_of, self.data.data, self.data.n_bins)
-        grad = np.zeros(len(self.layout))
-        for i, (sl, term) in enumerate(zip(self.layout.slices, self.free_terms)):
+        grad = np.zeros(len(self._layout))
+        for i, (sl, term) in enumerate(zip(self._layout.slices, self.free_terms)):
             grad[sl] = ev.plane_derivs[i] @ self._contraction(ev, i, term)
         ev.gradient = grad
         self.n_gradients += 1
@@ -283,14 +289,16 @@ class BinnedLikelihood:
         """
         ev = self.evaluate(x, gradient=True)
         assert ev.plane_derivs is not None
-        n = len(self.layout)
+        if ev.hessian is not None:
+            return ev.hessian.copy()
+        n = len(self._layout)
         hess = np.zeros((n, n))
         model = ev.model
         ok = model > 0
         q2 = np.where(ok, self.data.data / np.where(ok, model, 1.0) ** 2, 0.0)
         jac = np.zeros((self.data.n_filled, n))
-        for i, (source, rows, sl, term) in enumerate(zip(self.layout.sources, self.layout.rows,
-                                                          self.layout.slices, self.free_terms)):
+        for i, (source, rows, sl, term) in enumerate(zip(self._layout.sources, self._layout.rows,
+                                                          self._layout.slices, self.free_terms)):
             op = ev.operators[i]
             dw = np.einsum("kdi,ai->akd", op, ev.plane_derivs[i])
             jac[:, sl] = np.einsum("fd,afd->fa", term.values.astype(np.float64), dw[:, self.data.bin_of, :])
@@ -298,7 +306,8 @@ class BinnedLikelihood:
             hess[sl, sl] += np.einsum("abi,i->ab", d2g, self._contraction(ev, i, term))
         hess -= jac.T @ (jac * q2[:, None])
         self.n_hessians += 1
-        return (hess + hess.T) / 2.0
+        ev.hessian = (hess + hess.T) / 2.0
+        return ev.hessian.copy()
 
     # -- per-source quantities ------------------------------------------------------------
     def source_planes(self, name: str) -> FloatArray:
@@ -316,7 +325,7 @@ class BinnedLikelihood:
             return float(np.sum(self.source_counts(name, weighted)))
         self._prepare()
         total = self.fixed_npred_w if weighted else self.fixed_npred
-        for source in self.layout.sources:
+        for source in self._layout.sources:
             total += float(np.sum(self.source_counts(source.name, weighted)))
         return total
 
@@ -353,12 +362,13 @@ def _second_plane_derivatives(spectrum, energies: FloatArray, rows: np.ndarray) 
     for b, row in enumerate(rows):
         param = spectrum.params[row]
         value = param.value
-        h = SECOND_DERIV_STEP * max(abs(value), 1e-3)
+        h = SECOND_DERIV_STEP * abs(value) if value != 0 else SECOND_DERIV_STEP * 1e-2
         try:
-            param.value = value + h
-            up = spectral_planes(spectrum, energies, rows)[1]
-            param.value = value - h
-            down = spectral_planes(spectrum, energies, rows)[1]
+            with np.errstate(all="ignore"):
+                param.value = value + h
+                up = spectral_planes(spectrum, energies, rows)[1]
+                param.value = value - h
+                down = spectral_planes(spectrum, energies, rows)[1]
         except XlatError:
             up = down = np.zeros((n, energies.size))
         finally:
