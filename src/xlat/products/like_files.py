@@ -1,7 +1,7 @@
 """gtlike's files: source maps read from a srcmaps file, results.dat and counts_spectra.fits.
 
-* srcmaps (reference §7.4): one IMAGE extension per source, EXTNAME = source name,
-  ``n_bins + 1 + 2e`` planes (cm^2 s); ``__weights__`` holds a weights map (n_bins planes).
+* srcmaps (reference §7.4): the maps are read by products/srcmaps.py; ``__weights__`` holds a
+  weights map (n_bins planes) resampled to the counts grid (§9.3).
 * results.dat (Likelihood:src/likelihood/likelihood.cxx ``printFitResults``): a Python-dict-like
   text, one block per source in gtlike order: ``'name': {'par': 'value +/- error', ...,
   'TS value': '...', 'Flux': 'flux +/- error', },`` numbers in C++ stream default format (%g).
@@ -23,46 +23,18 @@ from xlat.errors import FileFormatError
 from xlat.products.atomic import atomic_output
 from xlat.products.fitsio import fits_file
 
-NOT_SOURCES = {"PRIMARY", "GTI", "EBOUNDS", "ENERGIES", "EVENTS", "__WEIGHTS__", "__FIXED__", "__FIXED_PAR__"}
 WEIGHTS_HDU = "__weights__"
 
 
-@dataclass(eq=False)
-class SourceMapsFile:
-    """The source maps of a srcmaps file (float32, (n_planes, ny, nx)) and its weights map, if any."""
-
-    path: Path
-    maps: dict[str, np.ndarray]
-    weights: np.ndarray | None = None
-
-    @property
-    def names(self) -> list[str]:
-        return list(self.maps)
-
-
-def read_source_maps(path: str | Path) -> SourceMapsFile:
-    """Every source map of a gtsrcmaps file (the counts cube is read separately)."""
-    p = Path(path)
-    maps: dict[str, np.ndarray] = {}
-    weights = None
-    with fits_file(p, "srcmaps file") as hdul:
+def read_weights_hdu(path: str | Path) -> np.ndarray | None:
+    """The ``__weights__`` image of a srcmaps file (n_bins planes), or None when it has none."""
+    with fits_file(path, "srcmaps file") as hdul:
         for hdu in hdul[1:]:
-            if not isinstance(hdu, fits.ImageHDU):
-                continue
-            name = str(hdu.header.get("EXTNAME", "")).strip()
-            if not name:
-                continue
-            data = hdu.data
-            if name.upper() == WEIGHTS_HDU.upper():
-                weights = np.asarray(data, dtype=np.float64)
-                continue
-            if name.upper() in NOT_SOURCES:
-                continue
-            if data is None or data.ndim != 3:
-                raise FileFormatError(f"{p}: HDU {name!r} is not a 3-D source map (shape "
-                                      f"{None if data is None else data.shape})")
-            maps[name] = np.asarray(data, dtype=np.float32)
-    return SourceMapsFile(p, maps, weights)
+            if str(hdu.header.get("EXTNAME", "")).strip().upper() == WEIGHTS_HDU.upper():
+                if hdu.data is None or hdu.data.ndim != 3:
+                    raise FileFormatError(f"{path}: HDU '{WEIGHTS_HDU}' is not a 3-D weights map")
+                return np.asarray(hdu.data, dtype=np.float64)
+    return None
 
 
 # --- results.dat -----------------------------------------------------------------------------

@@ -43,12 +43,14 @@ def run_like(session: Session, cmd: Params) -> object:
         check_output(session.path(cmd.results), cmd.clobber)
         check_output(session.path(cmd.specfile), cmd.clobber)
     expcube = _none(cmd.expcube)
+    bexpmap = _none(cmd.bexpmap)
     analysis = load_analysis(
         session.path(cmap), session.path(cmd.srcmdl),
-        expcube=session.path(expcube) if expcube else None, irfs=cmd.irfs, edisp_bins=cmd.edisp_bins,
-        use_bl_edisp=os.environ.get("USE_BL_EDISP"), wmap=session.path(cmd.wmap) if _none(cmd.wmap) else None,
-        optimizer=cmd.optimizer, ftol=cmd.ftol, toltype=cmd.toltype, base_dir=session.workdir, caldb=cmd.caldb)
-    analysis.cancel = session.cancel
+        expcube=session.path(expcube) if expcube else None, bexpmap=session.path(bexpmap) if bexpmap else None,
+        irfs=cmd.irfs, edisp_bins=cmd.edisp_bins, use_bl_edisp=os.environ.get("USE_BL_EDISP"),
+        wmap=session.path(cmd.wmap) if _none(cmd.wmap) else None, psfcorr=cmd.psfcorr, optimizer=cmd.optimizer,
+        ftol=cmd.ftol, toltype=cmd.toltype, base_dir=session.workdir, caldb=cmd.caldb,
+        progress=session.progress, cancel=session.cancel)
     session.note_input(session.path(cmap))
     session.note_input(session.path(cmd.srcmdl))
     result = analysis.fit(minos=_minos(cmd.minos, analysis.free_parameter_names()))
