@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from conftest import require_shared
+from like_helpers import dense_log_like
 
 import xlat.commands.builtin  # noqa: F401  (registers the commands)
 from xlat.commands.executor import Executor
@@ -156,3 +157,22 @@ def test_missing_point_source_map_is_computed_and_the_fit_matches_gtmodel(tmp_pa
     ref = fits.getdata(set1 / "modmap.fits.gz")
     assert np.median(np.abs(ours / ref - 1.0)) <= 0.01
     assert ours.sum() == pytest.approx(853.102, rel=1e-3)
+
+
+def test_use_bl_edisp_rescaling_mode_with_the_drm_from_caldb(tmp_path, caldb, monkeypatch):
+    """$USE_BL_EDISP=-1 overrides edisp_bins (BinnedConfig.cxx): the legacy rescaling mode on maps
+    without extra planes; ln L at the fitted values equals the dense reference with the same DRM."""
+    set1 = require_shared("gammalib-p8r2-crab1day")
+    shutil.copy(require_shared("fermitools2026-crab1day", "model_nogal.xml"), tmp_path / "model.xml")
+    shutil.copy(set1 / "iso_P8R2_SOURCE_V6_v06.txt", tmp_path)
+    maps = require_shared("fermitools2026-crab1day", "srcmaps_nogal.fits.gz")
+    monkeypatch.setenv("USE_BL_EDISP", "-1")
+    executor, out = run(tmp_path, f"like cmap={maps} srcmdl=model.xml expcube={set1 / 'ltcube.fits.gz'} "
+                                  "irfs=CALDB save=no")
+    assert out.ok, out.error
+    an = executor.session.products["analysis"]
+    assert an.like.edisp.value == -1 and an.like.edisp.drm is not None
+    assert any(line.startswith("Fit status: converged") for line in out.result.lines)
+    maps_dict = {n: an.like.source_map(n) for n in ("Crab", "Extragal_diffuse")}
+    dense = dense_log_like(an.data.counts, an.data.edges, maps_dict, an.model, mode=-1, drm=an.like.edisp.drm)
+    assert an.log_like() == pytest.approx(dense, rel=1e-9)
