@@ -14,7 +14,15 @@ from like_helpers import crab_inputs, dense_log_like
 
 from xlat.core.drm import Drm
 from xlat.core.like_data import LikeData
-from xlat.core.like_kernels import band_sums, band_sums_numpy, log_sum, log_sum_numpy, model_and_sums, model_numpy
+from xlat.core.like_kernels import (
+    band_sums,
+    band_sums_numpy,
+    jacobian,
+    log_sum,
+    log_sum_numpy,
+    model_and_sums,
+    model_numpy,
+)
 from xlat.core.like_terms import EdispSetup
 from xlat.core.likelihood import BinnedLikelihood
 from xlat.errors import InputError
@@ -215,3 +223,11 @@ def test_compiled_loops_equal_their_numpy_twins():
     assert sums == pytest.approx(band_sums_numpy(model, values, bin_of, data, n_bins), rel=1e-10)
     assert band_sums(model, values, bin_of, data, n_bins) == pytest.approx(sums, rel=1e-12)
     assert log_sum(data, model) == pytest.approx(log_sum_numpy(data, model), rel=1e-12)
+    # J[f, c]: rows 0-1 belong to parameters 0-2, rows 2-5 to parameters 3-4
+    dweights = rng.random((n_bins, n_rows, 3))
+    row_col, row_ncol = np.array([0, 0, 3, 3, 3, 3]), np.array([3, 3, 2, 2, 2, 2])
+    expected = np.zeros((n_filled, 5))
+    for r in range(n_rows):
+        for j in range(row_ncol[r]):
+            expected[:, row_col[r] + j] += values[:, r] * dweights[bin_of, r, j]
+    assert jacobian(values, dweights, bin_of, row_col, row_ncol, 5) == pytest.approx(expected, rel=1e-12)

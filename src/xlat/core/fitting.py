@@ -21,6 +21,7 @@ This is the only module that imports iminuit.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -198,8 +199,13 @@ def _minuit(objective: Objective, names: tuple[str, ...], x0: FloatArray, tol: f
             use_hessian: bool):  # type: ignore[no-untyped-def]
     from iminuit import Minuit
 
-    hessian = objective.hessian if use_hessian else None
-    m = Minuit(objective.value, x0, grad=objective.gradient, hessian=hessian, name=names)
+    hessian = _BoundedHessian(objective) if use_hessian else None
+    # Minuit2's NegativeG2LineSearch asks for G2 even when a Hessian is given; iminuit 2.33 warns
+    # that g2 "has no effect" next to a Hessian, yet without it that path raises TypeError
+    g2 = (lambda x: np.diag(hessian(x))) if hessian is not None else None
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="hessian overrides g2")
+        m = Minuit(objective.value, x0, grad=objective.gradient, g2=g2, hessian=hessian, name=names)
     m.errordef = ERRORDEF
     m.errors = np.ones(len(names))  # optimizers::NewMinuit's initial step
     m.limits = [_minuit_limit(lo, hi) for lo, hi in objective.limits()]
@@ -218,6 +224,42 @@ def _no_effect_status(objective: Objective, names: tuple[str, ...], values: Floa
         return None
     return FitStatus(FAILED, f"failed: {', '.join(flat)} has no effect on the likelihood (no errors)",
                      "its source has zero Npred (map empty or spectrum zero): freeze the parameter or remove the source")
+
+
+class _BoundedHessian:
+    """The Hessian handed to Minuit, with the curvature of Minuit's bound transforms added.
+
+    Minuit works on internal parameters u with x = x(u) (sin transform for two bounds, sqrt for
+    one) and turns an external Hessian into J H J (J = dx/du) — without the g d²x/du² term that
+    matters when the gradient g does not vanish, i.e. next to an active bound, where J -> 0 and
+    MIGRAD then fails (seen with iminuit 2.33). Adding g x''/x'^2 to the diagonal of H restores the
+    exact internal curvature; at an interior minimum (g = 0) nothing changes.
+    """
+
+    def __init__(self, objective: Objective) -> None:
+        self.objective = objective
+        lims = objective.limits()
+        self.lo = np.array([-np.inf if a is None else a for a, _ in lims], dtype=np.float64)
+        self.hi = np.array([np.inf if b is None else b for _, b in lims], dtype=np.float64)
+
+    def __call__(self, x: FloatArray) -> FloatArray:
+        hess = np.array(self.objective.hessian(x), dtype=np.float64)
+        lo, hi = self.lo, self.hi
+        two, low, up = np.isfinite(lo) & np.isfinite(hi), np.isfinite(lo) & ~np.isfinite(hi), ~np.isfinite(lo) & np.isfinite(hi)
+        if not (two.any() or low.any() or up.any()):
+            return hess
+        g = np.asarray(self.objective.gradient(x), dtype=np.float64)
+        extra = np.zeros_like(g)
+        with np.errstate(all="ignore"):
+            sin = np.clip(2.0 * (x - lo) / (hi - lo) - 1.0, -1.0, 1.0)
+            cos2 = np.maximum(1.0 - sin * sin, 1e-12)
+            extra[two] = (-2.0 * g * sin / ((hi - lo) * cos2))[two]
+            u2 = np.maximum((x - lo + 1.0) ** 2 - 1.0, 1e-12)
+            extra[low] = (g / (np.sqrt(u2 + 1.0) * u2))[low]
+            u2 = np.maximum((hi - x + 1.0) ** 2 - 1.0, 1e-12)
+            extra[up] = (-g / (np.sqrt(u2 + 1.0) * u2))[up]
+        hess[np.diag_indices_from(hess)] += extra
+        return hess
 
 
 def _minuit_limit(lo: float | None, hi: float | None) -> tuple[float, float]:

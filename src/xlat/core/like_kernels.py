@@ -52,6 +52,26 @@ def _add_counts(out, values, weights, bin_of):  # type: ignore[no-untyped-def]
         out[f] += acc
 
 
+@njit(cache=True)
+def _jacobian(values, dweights, bin_of, row_col, row_ncol, n_cols):  # type: ignore[no-untyped-def]
+    n_filled, n_rows = values.shape
+    out = np.zeros((n_filled, n_cols))
+    for f in range(n_filled):
+        k = bin_of[f]
+        for r in range(n_rows):
+            v = values[f, r]
+            c0 = row_col[r]
+            for j in range(row_ncol[r]):
+                out[f, c0 + j] += v * dweights[k, r, j]
+    return out
+
+
+def jacobian(values: np.ndarray, dweights: FloatArray, bin_of: np.ndarray, row_col: np.ndarray,
+             row_ncol: np.ndarray, n_cols: int) -> FloatArray:
+    """J[f, c] = dM_f/dθ_c = Σ_r values[f, r] dweights[bin_of[f], r, c - row_col[r]] (the rows' own parameters)."""
+    return _jacobian(values, np.ascontiguousarray(dweights), bin_of, row_col, row_ncol, n_cols)
+
+
 def model_and_sums(base: FloatArray, values: np.ndarray, weights: FloatArray, bin_of: np.ndarray,
                    data: FloatArray, n_bins: int, with_sums: bool) -> tuple[FloatArray, FloatArray | None]:
     """(M_f, B or None) — see the module docstring."""

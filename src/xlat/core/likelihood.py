@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from xlat.core.like_data import LikeData
-from xlat.core.like_kernels import add_counts, band_sums, log_sum, model_and_sums
+from xlat.core.like_kernels import add_counts, band_sums, jacobian, log_sum, model_and_sums
 from xlat.core.like_terms import EdispSetup, SourceTerm, build_term, spectral_planes
 from xlat.core.parameters import Parameter
 from xlat.core.source_model import FreeLayout, Source, SourceModel
@@ -96,6 +96,8 @@ class BinnedLikelihood:
         self._structure: _Structure | None = None
         self._fixed_params: list[Parameter] = []
         self._fixed_values: list[tuple[float, float]] = []
+        self._fixed_built = False
+        self.fixed_sources: list[Source] = []
         self._last: Evaluation | None = None
         self.n_values = 0
         self.n_gradients = 0
@@ -131,6 +133,7 @@ class BinnedLikelihood:
             if names is None or key[0] in names:
                 del self._terms[key]
         self._structure = None
+        self._fixed_built = False
         self._last = None
 
     def exclude(self, names: frozenset[str] | set[str]) -> None:
@@ -166,8 +169,15 @@ class BinnedLikelihood:
         self._layout = free_layout(self.model, self.excluded)
         self.free_terms = [self.term(s.name) for s in self._layout.sources]
         self._stack_free()
-        self.fixed_sources = [s for s in self.active_sources() if s.n_free == 0]
-        self._build_fixed()
+        fixed = [s for s in self.active_sources() if s.n_free == 0]
+        params = [p for s in fixed for p in s.spectrum.params]
+        same = (self._fixed_built and [s.name for s in fixed] == [s.name for s in self.fixed_sources]
+                and len(params) == len(self._fixed_params)
+                and all(a is b for a, b in zip(params, self._fixed_params))
+                and [(p.value, p.scale) for p in params] == self._fixed_values)
+        self.fixed_sources = fixed
+        if not same:  # e.g. a free source left out for a TS needs no new fixed model
+            self._build_fixed()
         self._structure = structure
         self._last = None
 
@@ -200,6 +210,7 @@ class BinnedLikelihood:
         self.fixed_npred = npred
         self._fixed_params = params
         self._fixed_values = [(p.value, p.scale) for p in params]
+        self._fixed_built = True
 
     # -- evaluation ------------------------------------------------------------------------
     @property
@@ -296,15 +307,22 @@ class BinnedLikelihood:
         model = ev.model
         ok = model > 0
         q2 = np.where(ok, self.data.data / np.where(ok, model, 1.0) ** 2, 0.0)
-        jac = np.zeros((self.data.n_filled, n))
+        n_rows = int(self.row_starts[-1])
+        width = max((len(r) for r in self._layout.rows), default=0)
+        dweights = np.zeros((self.data.n_bins, n_rows, width))
+        row_col = np.zeros(n_rows, dtype=np.int64)
+        row_ncol = np.zeros(n_rows, dtype=np.int64)
         for i, (source, rows, sl, term) in enumerate(zip(self._layout.sources, self._layout.rows,
                                                           self._layout.slices, self.free_terms)):
-            op = ev.operators[i]
-            dw = np.einsum("kdi,ai->akd", op, ev.plane_derivs[i])
-            jac[:, sl] = np.einsum("fd,afd->fa", term.values.astype(np.float64), dw[:, self.data.bin_of, :])
+            r0, r1 = self.row_starts[i], self.row_starts[i + 1]
+            dw = np.einsum("kdi,ai->kda", ev.operators[i], ev.plane_derivs[i])  # (n_bins, D, n_s)
+            dweights[:, r0:r1, : len(rows)] = dw
+            row_col[r0:r1], row_ncol[r0:r1] = sl.start, len(rows)
             d2g = _second_plane_derivatives(source.spectrum, term.energies, rows)
             hess[sl, sl] += np.einsum("abi,i->ab", d2g, self._contraction(ev, i, term))
-        hess -= jac.T @ (jac * q2[:, None])
+        jac = jacobian(self.free_values, dweights, self.data.bin_of, row_col, row_ncol, n)
+        jac *= np.sqrt(q2)[:, None]
+        hess -= jac.T @ jac
         self.n_hessians += 1
         ev.hessian = (hess + hess.T) / 2.0
         return ev.hessian.copy()
