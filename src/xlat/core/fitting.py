@@ -29,7 +29,7 @@ from typing import Protocol
 import numpy as np
 
 from xlat.core.types import FloatArray
-from xlat.errors import FitError, ParameterError
+from xlat.errors import ParameterError
 
 ERRORDEF = 0.5
 OPTIMIZERS = ("MINUIT", "NEWMINUIT", "DRMNFB", "DRMNGB", "LBFGS")
@@ -223,7 +223,8 @@ def _no_effect_status(objective: Objective, names: tuple[str, ...], values: Floa
     if not flat:
         return None
     return FitStatus(FAILED, f"failed: {', '.join(flat)} has no effect on the likelihood (no errors)",
-                     "its source has zero Npred (map empty or spectrum zero): freeze the parameter or remove the source")
+                     "its source has zero Npred (map empty or spectrum zero): freeze the parameter or remove "
+                     "the source")
 
 
 class _BoundedHessian:
@@ -245,7 +246,8 @@ class _BoundedHessian:
     def __call__(self, x: FloatArray) -> FloatArray:
         hess = np.array(self.objective.hessian(x), dtype=np.float64)
         lo, hi = self.lo, self.hi
-        two, low, up = np.isfinite(lo) & np.isfinite(hi), np.isfinite(lo) & ~np.isfinite(hi), ~np.isfinite(lo) & np.isfinite(hi)
+        has_lo, has_hi = np.isfinite(lo), np.isfinite(hi)
+        two, low, up = has_lo & has_hi, has_lo & ~has_hi, ~has_lo & has_hi
         if not (two.any() or low.any() or up.any()):
             return hess
         g = np.asarray(self.objective.gradient(x), dtype=np.float64)
@@ -266,7 +268,8 @@ def _minuit_limit(lo: float | None, hi: float | None) -> tuple[float, float]:
     return (-np.inf if lo is None else lo, np.inf if hi is None else hi)
 
 
-def _at_limit(names: Sequence[str], values: FloatArray, limits: list[tuple[float | None, float | None]]) -> tuple[str, ...]:
+def _at_limit(names: Sequence[str], values: FloatArray,
+              limits: list[tuple[float | None, float | None]]) -> tuple[str, ...]:
     out = []
     for name, v, (lo, hi) in zip(names, values, limits):
         span = (hi - lo) if (lo is not None and hi is not None) else max(abs(v), 1.0)

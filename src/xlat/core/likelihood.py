@@ -29,6 +29,7 @@ from xlat.core.like_kernels import add_counts, band_sums, jacobian, log_sum, mod
 from xlat.core.like_terms import EdispSetup, SourceTerm, build_term, spectral_planes
 from xlat.core.parameters import Parameter
 from xlat.core.source_model import FreeLayout, Source, SourceModel
+from xlat.core.spectra.base import SpectralFunction
 from xlat.core.types import FloatArray
 from xlat.errors import InputError, XlatError
 from xlat.progress import NEVER_CANCEL, CancelToken
@@ -373,7 +374,7 @@ class BinnedLikelihood:
         return out
 
 
-def _second_plane_derivatives(spectrum, energies: FloatArray, rows: np.ndarray) -> FloatArray:  # type: ignore[no-untyped-def]
+def _second_plane_derivatives(spectrum: SpectralFunction, energies: FloatArray, rows: np.ndarray) -> FloatArray:
     """d²g/dθ_a dθ_b (n, n, n_planes) by central differences of the analytic gradient."""
     n = len(rows)
     out = np.zeros((n, n, energies.size))

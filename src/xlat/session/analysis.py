@@ -75,8 +75,10 @@ class BinnedAnalysis:
     def parameter(self, reference: str) -> Parameter:
         return self.model.parameter(reference)
 
-    def set_parameter(self, reference: str, value: float | None = None, *, min: float | None = None,  # noqa: A002
-                      max: float | None = None, scale: float | None = None, free: bool | None = None) -> Parameter:  # noqa: A002
+    def set_parameter(self, reference: str, value: float | None = None, *,
+                      min: float | None = None,  # noqa: A002
+                      max: float | None = None,  # noqa: A002
+                      scale: float | None = None, free: bool | None = None) -> Parameter:
         """Change a parameter: bounds first, then the value (checked against them), scale, free flag."""
         source, param = self.model.resolve(reference)
         if min is not None or max is not None:
@@ -255,7 +257,8 @@ class BinnedAnalysis:
         cov, rows = self._covariance_block(source)
         if cov is None:
             return Flux(value)
-        grad = trapquad_flux_gradient(source.spectrum, emin, emax, FLUX_DERIV_NODES, energy, angular)[rows]  # type: ignore[arg-type]
+        grad = trapquad_flux_gradient(source.spectrum, emin, emax, FLUX_DERIV_NODES, energy,
+                                      angular)[rows]  # type: ignore[arg-type]
         err = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
         return Flux(value, err)
 
