@@ -153,7 +153,11 @@ class ArgSpec:
         if self.kind is Kind.BOOL:
             return "yes" if value else "no"
         if self.kind is Kind.FLOAT:
-            return repr(float(value)) if not float(value).is_integer() else f"{float(value):g}"
+            number = float(value)
+            if not number.is_integer():
+                return repr(number)
+            short = f"{number:g}"  # 100, 1e+06; but 302572802.0 must not become 3.02573e+08
+            return short if float(short) == number else str(int(number))
         return str(value)
 
 

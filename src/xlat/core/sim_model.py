@@ -1,5 +1,8 @@
 """The source samplers (core.sim_sources) of a gtlike source model.
 
+A source with ``apply_edisp="false"`` (the tutorial's isotropic template, defined in measured
+energy) is simulated without energy dispersion.
+
 Point sources (SkyDirFunction), RadialGaussian / RadialDisk, ConstantValue diffuse sources
 (uniform within the simulated region), MapCubeFunction and SpatialMap templates (their pixels
 within the region) are simulated; each spectrum is evaluated with its current parameter values.
@@ -83,4 +86,5 @@ def components_from_model(model: SourceModel, envelope: Envelope, center: tuple[
             what = "a CompositeSource" if spatial is None else f"spatial model {spatial.type_name}"
             raise ModelError(f"source {source.name!r}: {what} cannot be simulated (point sources, "
                              "RadialGaussian/RadialDisk, ConstantValue, MapCubeFunction and SpatialMap can)")
+        comps[-1].edisp = source.apply_edisp
     return comps

@@ -138,12 +138,16 @@ def displace(vectors: FloatArray, offset_deg: FloatArray, rng: np.random.Generat
 
 
 class Component:
-    """A source's candidate generator. ``center``/``radius`` (deg) bound where its photons start."""
+    """A source's candidate generator. ``center``/``radius`` (deg) bound where its photons start.
+
+    ``edisp`` False: the photons keep their energies (a spectrum given in measured energy, as the
+    isotropic templates are: the XML ``apply_edisp="false"``)."""
 
     name: str
     center: FloatArray
     radius: float
     rate: float
+    edisp: bool = True
 
     def sample(self, n: int, rng: np.random.Generator) -> tuple[FloatArray, FloatArray, FloatArray]:
         """(unit vectors (n, 3), energies MeV, bounds cm^2)."""

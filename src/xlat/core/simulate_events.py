@@ -200,7 +200,7 @@ def _chunk(comp: Component, index: int, n: int, cum: FloatArray, pointing: Point
             continue
         if tr.psf is not None:
             offsets[sel] = sample_psf_offsets(tr.psf, energy[sel], mu[sel], rng)
-        if edisp and tr.edisp is not None:
+        if edisp and comp.edisp and tr.edisp is not None:
             measured[sel] = sample_energy_dispersion(tr.edisp, energy[sel], mu[sel], rng)
     direction = displace(dirs, offsets, rng)
     ok = (measured > cuts.emin) & (measured <= cuts.emax)

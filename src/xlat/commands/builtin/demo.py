@@ -84,11 +84,13 @@ class Demo(Command):
             _forward(executor, _note(f"demo: {made}"))
         replay_start = time.perf_counter()
         script = steps.script_path()
+        steps_run = 0
         for _, outcome in iter_script(inner, script):
             _forward(executor, outcome)
+            steps_run += 1
         replayed = time.perf_counter() - replay_start
         _hand_over(executor, inner)
-        items: list[Any] = [Message(f"demo: {made}; replayed {script.name} ({len(inner.session.history)} steps) "
+        items: list[Any] = [Message(f"demo: {made}; replayed {script.name} ({steps_run} steps) "
                                     f"in {replayed:.1f} s; products in {folder}")]
         table = steps.fit_table(folder)
         if table is not None:

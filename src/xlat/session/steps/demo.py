@@ -201,3 +201,41 @@ def make_demo_data(session: Any, outdir: str | Path, seed: int = 20261125, days:
     ft1 = write_new_ft1(folder / "demo_ft1.fits", events, gti, TSTART, stop, dss, creator, comments=note)
     ft2 = write_new_ft2(folder / "demo_ft2.fits", rows, creator, comments=note)
     return DemoData(ft1, ft2, len(photons), int(rows["START"].size), len(gti))
+
+
+def demo_numbers(folder: Path) -> dict[str, float]:
+    """The figures the replay test compares (counts, sums of the products, the fit)."""
+    import numpy as np
+    from astropy.io import fits
+
+    out: dict[str, float] = {}
+
+    def table_sum(path: str, hdu: str, column: str) -> float:
+        with fits.open(folder / path) as hdul:
+            return float(np.sum(np.asarray(hdul[hdu].data[column], dtype=np.float64)))
+
+    with fits.open(folder / "3C279_binned_gti.fits") as hdul:
+        out["events_selected"] = float(len(hdul["EVENTS"].data))
+        out["gti_rows"] = float(len(hdul["GTI"].data))
+        out["ontime_s"] = float(hdul["GTI"].header["ONTIME"])
+    for name in ("cmap", "ccube", "model_map", "residual_map"):
+        path = f"3C279_binned_{name}.fits" if name in ("cmap", "ccube") else f"3C279_{name}.fits"
+        with fits.open(folder / path) as hdul:
+            data = np.asarray(hdul[0].data, dtype=np.float64)
+            out[f"{name}_sum"] = float(data.sum())
+            out[f"{name}_sum_abs"] = float(np.abs(data).sum())
+    out["ltcube_exposure_sum_s"] = table_sum("3C279_binned_ltcube.fits", "EXPOSURE", "COSBINS")
+    out["ltcube_weighted_sum_s"] = table_sum("3C279_binned_ltcube.fits", "WEIGHTED_EXPOSURE", "COSBINS")
+    with fits.open(folder / "3C279_binned_allsky_expcube.fits") as hdul:
+        out["expcube_sum_cm2s"] = float(np.sum(hdul[0].data, dtype=np.float64))
+    with fits.open(folder / "3C279_binned_srcmaps.fits") as hdul:
+        for name in (*TARGETS, ISO_SOURCE, GAL_SOURCE):
+            if name in hdul:
+                out[f"srcmap_sum[{name}]"] = float(np.sum(hdul[name].data, dtype=np.float64))
+    fit = _parameters(folder / "3C279_binned_output.xml", folder)
+    for source, params in fit.items():
+        for name, (value, error) in params.items():
+            out[f"fit[{source}:{name}]"] = value
+            if error:
+                out[f"fit_error[{source}:{name}]"] = error
+    return out
