@@ -9,3 +9,6 @@ from xlat.commands.builtin import response  # noqa: F401
 from xlat.commands.builtin import session  # noqa: F401
 from xlat.commands.builtin import events  # noqa: F401
 from xlat.commands.builtin import demo  # noqa: F401
+from xlat.commands.builtin import model  # noqa: F401
+from xlat.commands.builtin import show  # noqa: F401
+from xlat.commands.builtin import data  # noqa: F401
