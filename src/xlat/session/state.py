@@ -287,3 +287,10 @@ class Session:
         if self.fit_result is None:
             raise FitError("no fit yet: load data and a model, then run 'fit'")
         return self.fit_result
+
+    # ------------------------------------------------------------ output
+    def save_model(self, path: str | Path, clobber: bool = True) -> Path:
+        """Write the model in gtlike's XML layout, with the fitted values and their errors."""
+        from xlat.products.xml_model import write_source_model
+
+        return write_source_model(self.require_model(), self.path(path), clobber)
