@@ -20,7 +20,7 @@ sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]
 from xlat.core.exposure import CosineBins, exposure_map  # noqa: E402
 from xlat.core.geom import SkyGeom  # noqa: E402
 from xlat.core.meanpsf import mean_psf, psf_kernel  # noqa: E402
-from xlat.core.skypixel import pixel_of  # noqa: E402
+from xlat.core.healpix import pixel_of  # noqa: E402
 from xlat.products.caldb import open_caldb  # noqa: E402
 from xlat.products.irfs import load_response  # noqa: E402
 from xlat.products.ltcube import read_ltcube  # noqa: E402

@@ -57,8 +57,6 @@ def test_psfver2_form_is_normalised_on_the_sphere(index):
         assert total == pytest.approx(1.0, abs=tol)
 
 
-@pytest.mark.skip(reason="needs the ltcube rebuilt from fss-nher2021 SC00 + GTIs of ft1_0N (ltcube branch); "
-                         "enable once xlat ltcube is merged (see the response-branch report)")
 @pytest.mark.parametrize("component", ["00", "01", "02"])
 def test_expcube_matches_fss_bexpmap_roi(tmp_path, caldb, component):
     """fss-nher2021 bexpmap_roi_0N (P8R3_SOURCE_V3, PSF0/1/2): target <= 1e-6 (MANIFEST §2)."""

@@ -69,7 +69,7 @@ def test_expcube_healpix_output_reads_back(tmp_path, caldb):
     emap = read_bexpmap(tmp_path / "h.fits")
     assert emap.data.shape == (3, 768)
     # closure: the HEALPix map at a pixel centre equals the WCS calculation at that direction
-    from xlat.core.skypixel import pixel_centers, pixel_of
+    from xlat.core.healpix import pixel_centers, pixel_of
 
     pix = pixel_of(8, False, np.array([83.63]), np.array([22.01]))[0]
     lon, lat = (float(a[pix]) for a in pixel_centers(8, False))

@@ -22,7 +22,7 @@ from astropy.io import fits
 
 from xlat.core.geom import SkyGeom
 from xlat.core.gti import Gti
-from xlat.core.skypixel import pixel_of
+from xlat.core.healpix import pixel_of
 from xlat.core.sky import to_frame
 from xlat.core.types import FloatArray
 from xlat.errors import FileFormatError, InputError

@@ -4,6 +4,9 @@ File layout (reference §3.3): PRIMARY; ``EXPOSURE`` and ``WEIGHTED_EXPOSURE`` t
 row per NESTED HEALPix pixel, column ``COSBINS`` (nbins * (1 + phibins) float32, s) plus
 ``RA``/``DEC``; ``CTHETABOUNDS``; ``GTI``. Header keywords NSIDE, ORDERING, COORDSYS,
 THETABIN, NBRBINS, COSMIN, PHIBINS, and ZENMIN/ZENMAX when a zenith cut was applied.
+:func:`write_ltcube` writes that layout card for card as gtltcube does (keywords from
+Likelihood:data/LivetimeCubeTemplate and makeExposureCube.cxx; checked against the
+gtltcube files in ../shared/data).
 """
 
 from __future__ import annotations
@@ -15,8 +18,12 @@ import numpy as np
 from astropy.io import fits
 
 from xlat.core.gti import Gti
+from xlat.core.healpix import pixel_radec
 from xlat.core.types import FloatArray
 from xlat.errors import FileFormatError
+from xlat.products.atomic import atomic_output, check_output
+from xlat.products.dates import date_now, met_to_date
+from xlat.products.dss import DataSubspace, DssEntry
 from xlat.products.fitsio import get_hdu, open_fits, require_columns
 from xlat.products.gti import read_gti
 
@@ -114,3 +121,193 @@ def read_ltcube(path: str | Path) -> LivetimeCube:
         )
     finally:
         hdul.close()
+
+
+GTI_DSS = DataSubspace((DssEntry("TIME", "s", "TABLE", ":GTI"),))
+"""The time DSS gtltcube writes when the event file has only its GTI cut."""
+
+_COMMON = (
+    ("TELESCOP", "GLAST", "name of telescope generating data"),
+    ("INSTRUME", "LAT", "name of instrument generating data"),
+    ("EQUINOX", 2000.0, "equinox for ra and dec"),
+    ("RADECSYS", "FK5", "world coord. system for this file (FK5 or FK4)"),
+)
+_TIMEREF = (
+    ("MJDREFI", 51910.0, "Int. part of MJD of SC clock start"),
+    ("MJDREFF", 7.428703703703703e-4, "Frac. part of MJD of SC clock start"),
+    ("TIMEUNIT", "s", "units for the time related keywords"),
+    ("TIMEZERO", 0.0, "clock correction"),
+    ("TIMESYS", "TT", "type of time system that is used"),
+    ("TIMEREF", "LOCAL", "reference frame used for times"),
+    ("CLOCKAPP", False, "clock drift correction applied?"),
+    ("GPS_OUT", False, "GPS time unavailable at any time during interva"),
+)
+
+
+def write_ltcube(cube: LivetimeCube, path: str | Path, clobber: bool = False, *,
+                 dss: DataSubspace = GTI_DSS, creator: str = "xlat ltcube", version: str = "1") -> Path:
+    """Write ``cube`` in gtltcube's layout (atomic; an existing file only with clobber).
+
+    ``dss`` holds the time cuts copied to the EXPOSURE tables (gtltcube writes the event
+    file's TIME range and GTI entries); ZENMAX/ZENMIN are written only when zmax < 180.
+    """
+    out = check_output(path, clobber)
+    dates = (date_now(), met_to_date(cube.tstart), met_to_date(cube.tstop))
+    hdus = fits.HDUList([
+        _primary_hdu(cube, out.name, dates, creator, version),
+        _livetime_hdu(cube, cube.livetime, "EXPOSURE", dates, dss),
+        _livetime_hdu(cube, cube.weighted, "WEIGHTED_EXPOSURE", dates, dss),
+        _cthetabounds_hdu(cube, dates),
+        _gti_hdu(cube, dates),
+    ])
+    with atomic_output(out, clobber) as tmp:
+        hdus.writeto(tmp, checksum=True)
+    return out
+
+
+def _dates(header: fits.Header, dates: tuple[str, str, str]) -> None:
+    header["DATE"] = (dates[0], "file creation date (UTC)")
+    header["DATE-OBS"] = (dates[1], "start date/time of the obs. (UTC)")
+    header["DATE-END"] = (dates[2], "end date/time of the obs. (UTC)")
+
+
+def _g15(x: float) -> float:
+    """A double as the tools' headers hold it: 15 significant digits (cfitsio's %.15G)."""
+    return float(f"{float(x):.15g}")
+
+
+def _times(header: fits.Header, cube: LivetimeCube) -> None:
+    header["TSTART"] = (_g15(cube.tstart), "mission time of the obs. start")
+    header["TSTOP"] = (_g15(cube.tstop), "mission time of the obs. end")
+
+
+def _observer(header: fits.Header) -> None:
+    header["OBSERVER"] = ("Peter Michelson", "LAT PI")
+    header["ORIGIN"] = ("LISOC", "name of organization making file")
+
+
+def _primary_hdu(cube: LivetimeCube, filename: str, dates: tuple[str, str, str], creator: str,
+                 version: str) -> fits.PrimaryHDU:
+    hdu = fits.PrimaryHDU()
+    h = hdu.header
+    h.add_comment("  and Astrophysics', volume 376, page 359; bibcode: 2001A&A...376..359H", after="EXTEND")
+    h.add_comment("  FITS (Flexible Image Transport System) format is defined in 'Astronomy", after="EXTEND")
+    for key, value, comment in _COMMON:
+        h[key] = (value, comment)
+    _dates(h, dates)
+    _times(h, cube)
+    h["TIMEUNIT"] = ("s", "units for the time related keywords")
+    h["TIMESYS"] = ("TT", "type of time system that is used")
+    h["GPS_OUT"] = (False, "whether GPS time was unavailable at any time du")
+    h["MJDREFI"] = (51910.0, "Int. part of MJD of SC clock start")
+    h["MJDREFF"] = (7.428703703703703e-4, "Frac. part of MJD of SC clock start")
+    h["OBSERVER"] = ("Peter Michelson", "LAT PI")
+    h["FILENAME"] = (filename, "name of this file")
+    h["ORIGIN"] = ("LISOC", "name of organization making file")
+    h["CREATOR"] = (creator, "software and version creating file")
+    h["VERSION"] = (str(version), "release version of the file")
+    return hdu
+
+
+def _livetime_hdu(cube: LivetimeCube, data: np.ndarray, extname: str, dates: tuple[str, str, str],
+                  dss: DataSubspace) -> fits.BinTableHDU:
+    ra, dec = pixel_radec(cube.nside)
+    ncols = int(data.shape[1])
+    cols = [
+        fits.Column(name="COSBINS", format=f"{ncols}E", unit="s", array=np.asarray(data, dtype=np.float32)),
+        fits.Column(name="RA", format="E", unit="deg", array=ra.astype(np.float32)),
+        fits.Column(name="DEC", format="E", unit="deg", array=dec.astype(np.float32)),
+    ]
+    hdu = fits.BinTableHDU.from_columns(cols, name=extname)
+    h = hdu.header
+    h.comments["TTYPE2"] = "RA of HEALPixel center"
+    h.comments["TTYPE3"] = "DEC of HEALPixel center"
+    for key, value, comment in _COMMON:
+        h[key] = (value, comment)
+    _dates(h, dates)
+    _observer(h)
+    h["EXTNAME"] = (extname, "name of this binary table extension")
+    _times(h, cube)
+    for key, value, comment in _TIMEREF:
+        h[key] = (value, comment)
+    h["PIXTYPE"] = ("HEALPIX", "Indicates this is a HEALPix representation")
+    h["ORDERING"] = ("NESTED" if cube.nested else "RING", "Can be NESTED or RING")
+    h["COORDSYS"] = ("EQU", "")
+    h["NSIDE"] = (cube.nside, "Number of pixels per side per dodecahedron face")
+    h["FIRSTPIX"] = (0, "First pixel index")
+    h["LASTPIX"] = (cube.npix - 1, "Last pixel index")
+    h["THETABIN"] = ("SQRT(1-COSTHETA)" if cube.sqrt_binning else "COSTHETA", "Costheta binning scheme")
+    h["NBRBINS"] = (cube.nbins, "Number of costheta bins")
+    h["COSMIN"] = (float(cube.cosmin), "Minimum costheta value")
+    h["PHIBINS"] = (cube.phibins, "Number of phi bins")
+    for key, value, comment in (("TLMIN2", 0.0, "minimum value"), ("TLMAX2", 360.0, "maximum value"),
+                                ("TLMIN3", -90.0, "minimum value"), ("TLMAX3", 90.0, "maximum value")):
+        h[key] = (value, comment)
+    h["EXTVER"] = (1, "auto assigned by template parser")
+    h["NDSKEYS"] = len(dss.entries)  # gtltcube: NDSKEYS first, then each entry's keywords
+    for i, entry in enumerate(dss.entries, start=1):
+        h[f"DSTYP{i}"], h[f"DSUNI{i}"], h[f"DSVAL{i}"] = entry.type, entry.unit, entry.value
+        if entry.ref:
+            h[f"DSREF{i}"] = entry.ref
+    if cube.zmax is not None and cube.zmax < 180.0:
+        h["ZENMAX"] = float(cube.zmax)
+        h["ZENMIN"] = float(cube.zmin if cube.zmin is not None else 0.0)
+    return hdu
+
+
+def _cthetabounds_hdu(cube: LivetimeCube, dates: tuple[str, str, str]) -> fits.BinTableHDU:
+    edges = cube.costheta_edges()  # LikeExposure::computeCosbins: 1 - (i/n)^2 (1 - cosmin)
+    cols = [
+        fits.Column(name="CTHETA_MIN", format="E", array=edges[1:].astype(np.float32)),
+        fits.Column(name="CTHETA_MAX", format="E", array=edges[:-1].astype(np.float32)),
+    ]
+    hdu = fits.BinTableHDU.from_columns(cols, name="CTHETABOUNDS")
+    h = hdu.header
+    h.comments["TTYPE1"] = "Lower boundary of the COSTHETA bin"
+    h.comments["TTYPE2"] = "Upper boundary of the COSTHETA bin"
+    for key, value, comment in _COMMON:
+        h[key] = (value, comment)
+    _dates(h, dates)
+    _times(h, cube)
+    _observer(h)
+    for key in ("TLMIN1", "TLMIN2"):
+        h[key] = (-1.0, "minimum value")
+    for key in ("TLMAX1", "TLMAX2"):
+        h[key] = (1.0, "maximum value")
+    h["EXTNAME"] = ("CTHETABOUNDS", "Extension name")
+    h["HDUCLASS"] = ("OGIP", "Format confirms to OGIP standard")
+    h["HDUVERS"] = ("0.0.0", "Version number of the format")
+    h["EXTVER"] = (1, "auto assigned by template parser")
+    return hdu
+
+
+def _gti_hdu(cube: LivetimeCube, dates: tuple[str, str, str]) -> fits.BinTableHDU:
+    gti = cube.gti
+    cols = [
+        fits.Column(name="START", format="D", unit="s", array=gti.starts),
+        fits.Column(name="STOP", format="D", unit="s", array=gti.stops),
+    ]
+    hdu = fits.BinTableHDU.from_columns(cols, name="GTI")
+    h = hdu.header
+    h.comments["TTYPE1"] = "start time of good time intervals"
+    h.comments["TTYPE2"] = "stop time of good time intervals"
+    for key, value, comment in _COMMON:
+        h[key] = (value, comment)
+    _dates(h, dates)
+    _observer(h)
+    h["EXTNAME"] = ("GTI", "name of this binary table ext.")
+    h["HDUCLASS"] = ("OGIP", "format conforms to OGIP standard")
+    h["HDUCLAS1"] = ("GTI", "ext. contains good time intervals")
+    h["HDUCLAS2"] = ("ALL", "ext. contains all science time")
+    _times(h, cube)
+    for key, value, comment in _TIMEREF:
+        h[key] = (value, comment)
+    lengths = gti.stops - gti.starts
+    ontime = float(np.cumsum(lengths)[-1]) if lengths.size else 0.0  # evtbin sums in order
+    h["ONTIME"] = (_g15(ontime), "sum of GTI lengths")
+    h["TELAPSE"] = (_g15(cube.tstop - cube.tstart), "time between first GTI START and last GTI STOP")
+    for i in (1, 2):
+        h[f"TLMIN{i}"] = (0.0, "minimum value")
+        h[f"TLMAX{i}"] = (1.0e10, "maximum value")
+    h["EXTVER"] = (1, "auto assigned by template parser")
+    return hdu

@@ -19,7 +19,7 @@ from xlat.core.energy import expand_edges
 from xlat.core.exposure import CosineBins, exposure_map
 from xlat.core.geom import SkyGeom
 from xlat.core.sky import from_frame
-from xlat.core.skypixel import pixel_centers, pixel_of
+from xlat.core.healpix import pixel_centers, pixel_of
 from xlat.errors import FileFormatError, InputError, ParameterError
 from xlat.products.caldb import class_bit
 from xlat.products.dss import DataSubspace, DssEntry

@@ -12,7 +12,7 @@ import numpy as np
 
 from xlat.core.exposure import CosineBins
 from xlat.core.meanpsf import mean_psf
-from xlat.core.skypixel import pixel_of
+from xlat.core.healpix import pixel_of
 from xlat.errors import ParameterError
 from xlat.products.ltcube import read_ltcube
 from xlat.products.psftable import PsfTable, write_psf_table
