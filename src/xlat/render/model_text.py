@@ -1,10 +1,12 @@
-"""Text of the model-command records (registered with ``render_result`` by render/text.py)."""
+"""Text of the model, fit and flux records (registered with ``render_result`` by render/text.py)."""
 
 from __future__ import annotations
 
 from xlat.render.context import RenderContext
-from xlat.render.text import render_result
-from xlat.session.records import ModelInfo, ParameterUpdate
+from xlat.render.context import PLAIN
+from xlat.render.text import render_result, table_text
+from xlat.session.records import FitSummary, FluxResult, ModelInfo, ParameterUpdate
+from xlat.session.results import Table
 
 PAST = {"freeze": "froze", "thaw": "thawed", "untie": "untied", "tie": "tied", "newpar": "set"}
 ALREADY = {"freeze": "already fixed", "thaw": "already free", "untie": "not tied"}
@@ -23,7 +25,7 @@ def _count(n: int) -> str:
 
 @render_result.register
 def _(result: ParameterUpdate, ctx: RenderContext | None = None) -> str:
-    if result.detail and result.action in ("newpar", "tie", "undo"):
+    if result.detail and result.action in ("newpar", "tie", "undo", "delete"):
         return f"{result.detail}; {result.n_free} free"
     parts = []
     if result.names:
@@ -39,3 +41,30 @@ def _(result: ParameterUpdate, ctx: RenderContext | None = None) -> str:
 def _(result: ModelInfo, ctx: RenderContext | None = None) -> str:
     return (f"model {result.path}: {result.n_sources} sources ({result.n_point} point, {result.n_diffuse} other), "
             f"{result.n_parameters} spectral parameters, {result.n_free} free")
+
+
+@render_result.register
+def _(result: FitSummary, ctx: RenderContext | None = None) -> str:
+    """gtlike's report (and the source table at chatter >= 2); MINOS errors when there are some."""
+    ctx = ctx or PLAIN
+    parts = ["\n".join(result.lines).strip("\n")]
+    if result.minos:
+        rows = tuple((name, f"{result.values.get(name, float('nan')):.6g}", f"{lo:.4g}", f"+{hi:.4g}",
+                      "yes" if ok else "NO") for name, (lo, hi, ok) in result.minos.items())
+        parts.append(table_text(Table("MINOS errors", ("parameter", "value", "lower", "upper", "valid"), rows)))
+    if result.table is not None and ctx.chatter >= 2:
+        parts.append(table_text(result.table))
+    return "\n\n".join(p for p in parts if p)
+
+
+def _pm(value: float | None, error: float) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.4g}" + (f" +/- {error:.2g}" if error > 0 else "")
+
+
+@render_result.register
+def _(result: FluxResult, ctx: RenderContext | None = None) -> str:
+    rows = tuple((name, _pm(f, fe), _pm(e, ee)) for name, f, fe, e, ee in result.rows)
+    title = f"fluxes {result.emin:g}-{result.emax:g} MeV"
+    return table_text(Table(title, ("source", "flux (ph/cm^2/s)", "energy flux (MeV/cm^2/s)"), rows))

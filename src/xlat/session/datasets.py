@@ -69,10 +69,10 @@ def read_counts_info(path: Path) -> CountsInfo:
     import numpy as np
 
     from xlat.core.geom import SkyGeom
-    from xlat.products.fitsio import fits_file, get_hdu, require_columns
+    from xlat.products.fitsio import get_hdu, lazy_fits_file, require_columns
     from xlat.units import KEV_PER_MEV
 
-    with fits_file(path, CMAP_WHAT) as hdul:
+    with lazy_fits_file(path, CMAP_WHAT) as hdul:
         primary = hdul[0]
         if primary.data is None or primary.data.ndim != 3:
             raise FileFormatError(f"{path}: primary HDU is not a 3-D counts cube (is this {CMAP_WHAT}?)")
@@ -87,7 +87,8 @@ def read_counts_info(path: Path) -> CountsInfo:
         counts = np.asarray(primary.data, dtype=np.float64)
         if lo.size != counts.shape[0]:
             raise FileFormatError(f"{path}: EBOUNDS has {lo.size} rows but the cube has {counts.shape[0]} planes")
-        names = tuple(h.name for h in hdul[1:] if h.name.upper() not in NOT_SOURCE_HDUS and h.is_image)
+        names = tuple(h.name for h in hdul[1:] if h.is_image and h.name.upper() not in NOT_SOURCE_HDUS
+                      and not (h.name.startswith("__") and h.name.endswith("__")))
     edges = np.append(lo, hi[-1])
     return CountsInfo(path, counts, geom, edges, names)
 

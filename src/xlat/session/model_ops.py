@@ -133,6 +133,21 @@ def untie(ties: dict[str, Tie], references: Sequence[str], model: SourceModel) -
     return ParameterUpdate("untie", changed, unchanged, n_free(model))
 
 
+def delete(model: SourceModel, ties: dict[str, Tie], names: Sequence[str]) -> ParameterUpdate:
+    """Remove sources from the model (and the ties that involve them)."""
+    if not names:
+        return ParameterUpdate("delete", (), (), n_free(model), "no source selected")
+    gone = set(names)
+    for key, tie in list(ties.items()):
+        if key.rpartition(":")[0] in gone or tie.target.rpartition(":")[0] in gone:
+            del ties[key]
+    for name in names:
+        model.remove(name)
+    shown = ", ".join(names[:5]) + (f", ... {len(names) - 5} more" if len(names) > 5 else "")
+    detail = f"deleted {len(names)} source{'s' if len(names) != 1 else ''}: {shown}; {len(model)} left"
+    return ParameterUpdate("delete", tuple(names), (), n_free(model), detail)
+
+
 def source_counts(model: SourceModel) -> tuple[int, int]:
     """(point sources, other sources)."""
     n_point = sum(source.is_point for source in model)

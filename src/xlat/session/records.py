@@ -6,7 +6,10 @@ renderer per record type.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlat.session.results import Table
 
 
 @dataclass(frozen=True)
@@ -60,3 +63,51 @@ class ProductStatus:
     step: str
     state: str
     reason: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class FitSummary:
+    """The outcome of ``fit`` (and of ``error`` / ``ts``, which update it).
+
+    Attributes
+    ----------
+    minus_log_likelihood : float
+        -ln L at the best fit, as gtlike prints it after ``-log(Likelihood):``.
+    ok : bool
+        Whether the fit converged (or stopped with parameters at a limit).
+    status : str
+        The fit status in words (optimizer, EDM, parameters at their limits).
+    lines : tuple of str
+        gtlike's report: per-source parameters with errors, TS, flux, then the totals.
+    table : Table or None
+        Npred, TS, photon and energy flux per source.
+    values, errors : dict
+        Free parameters (value units, gtlike order) and their errors.
+    ts, npred : dict
+        TS of the point sources with free parameters; predicted counts of every source.
+    minos : dict
+        name -> (lower, upper, valid) MINOS errors, from ``error``.
+    result : object
+        The optimizer's FitResult (covariance, call counts).
+    """
+
+    minus_log_likelihood: float
+    ok: bool
+    status: str
+    lines: tuple[str, ...] = ()
+    table: Table | None = None
+    values: dict[str, float] = field(default_factory=dict)
+    errors: dict[str, float] = field(default_factory=dict)
+    ts: dict[str, float] = field(default_factory=dict)
+    npred: dict[str, float] = field(default_factory=dict)
+    minos: dict[str, tuple[float, float, bool]] = field(default_factory=dict)
+    result: Any = None
+
+
+@dataclass(frozen=True)
+class FluxResult:
+    """Photon and energy flux of sources over [emin, emax] MeV, with errors from the covariance (0: none)."""
+
+    emin: float
+    emax: float
+    rows: tuple[tuple[str, float | None, float, float | None, float], ...]

@@ -292,3 +292,18 @@ def _filtered_sources(model: SourceModel, selection: Selection) -> list[str]:
     for pattern in selection.source_patterns:
         keep.update(dict.fromkeys(source_matches(model, pattern)))
     return list(keep)
+
+
+def select_sources(model: SourceModel, selection: Selection, context: SelectionContext) -> list[str]:
+    """The sources a selection of names, wildcards, ``src=`` and filters denotes (file order)."""
+    if selection.numbers or selection.classes or any(p != "all" for _, p in selection.refs):
+        raise ParameterError("expected sources: names, wildcards, src=NAME or radius/ts/npred filters")
+    chosen: dict[str, None] = {}
+    for pattern, _ in selection.refs:
+        chosen.update(dict.fromkeys(source_matches(model, pattern)))
+    for pattern in selection.source_patterns:
+        chosen.update(dict.fromkeys(source_matches(model, pattern)))
+    names = list(chosen) if chosen else (list(model.names) if selection.filters else [])
+    keep = [n for n in names if source_passes(model[n], selection, context)]
+    order = {n: i for i, n in enumerate(model.names)}
+    return sorted(keep, key=order.__getitem__)

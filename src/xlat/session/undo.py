@@ -1,8 +1,8 @@
 """Undo of model commands: snapshots of the model state taken before each one.
 
 A :class:`ModelState` holds the model object that was loaded, the state of every
-parameter (spectral and spatial: value, bounds, free, error), the ties, the last fit
-result and the analysis built on the model. Restoring it puts the session back exactly where it was, so a command that fails
+parameter (spectral and spatial: value, bounds, free, error), the ties and the last fit
+result. Restoring it puts the session back exactly where it was, so a command that fails
 half-way leaves no trace and ``undo`` needs no inverse operations.
 
 ``history_index`` links an entry to the line the executor recorded for it (when the
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from xlat.core.parameters import Parameter
-    from xlat.core.source_model import SourceModel
+    from xlat.core.source_model import Source, SourceModel
     from xlat.session.ties import Tie
 
 MAX_UNDO = 200
@@ -31,6 +31,7 @@ class ModelState:
     """Everything a model command may change."""
 
     model: SourceModel | None
+    sources: tuple[Source, ...]
     parameters: tuple[Parameter, ...]
     states: tuple[tuple[Any, ...], ...]
     ties: dict[str, Tie]
@@ -52,14 +53,22 @@ def capture(model: SourceModel | None, ties: dict[str, Tie], saved: dict[str, An
     """A snapshot (cheap: a few floats per parameter; the model object is shared, not copied).
 
     ``saved`` holds the other session entries a model command may replace (the fit result,
-    the analysis built on the model), by reference.
+    the model's path), by reference.
     """
     params = all_parameters(model)
     states = tuple((p.value, p.min, p.max, p.free, p.error) for p in params)
-    return ModelState(model, params, states, dict(ties), dict(saved))
+    sources = tuple(model) if model is not None else ()
+    return ModelState(model, sources, params, states, dict(ties), dict(saved))
 
 
 def restore_parameters(state: ModelState) -> None:
+    """Put back the model's sources (if some were deleted) and every parameter's state."""
+    model = state.model
+    if model is not None and [s for s in model] != list(state.sources):
+        for name in list(model.names):
+            model.remove(name)
+        for source in state.sources:
+            model.add(source)
     for param, values in zip(state.parameters, state.states, strict=True):
         for name, value in zip(_FIELDS, values, strict=True):
             setattr(param, name, value)

@@ -90,6 +90,18 @@ class Untie(SelectionCommand):
         return session.untie(*self.params)
 
 
+@command("delete", topic="model", mutates=True, aliases=("delsrc",))
+@dataclass(frozen=True)
+class Delete(Command):
+    """Remove sources from the model: delete NAME..., delete "4FGL J12*", delete ts<4, delete radius>12."""
+
+    sources: tuple[str, ...] = arg(nargs="+", complete="sources",
+                                   help="Sources: names (wildcards), src=NAME, radius/ts/npred filters")
+
+    def run(self, session: Session) -> ParameterUpdate:
+        return session.delete(*self.sources)
+
+
 @command("newpar", topic="model", mutates=True)
 @dataclass(frozen=True)
 class Newpar(Command):
@@ -142,7 +154,7 @@ class Tie(Command):
 @command("undo", topic="model")
 @dataclass(frozen=True)
 class Undo(Command):
-    """Undo the last model command (model, freeze, thaw, newpar, tie, untie, fit).
+    """Undo the last model command (model, freeze, thaw, newpar, tie, untie, delete, fit, error, ts).
 
     The undone command is dropped from the history, so 'save session' writes a script that
     replays to the same state; the journal records 'undo' itself, and replaying it also
