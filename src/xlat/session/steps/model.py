@@ -1,0 +1,160 @@
+"""The ``model`` step (gtmodel): predicted counts of a (fitted) model from its source maps.
+
+Maps present in ``srcmaps`` are used as they are; missing ones (point sources left out with
+ptsrc=no, or sources added to the model) are computed as gtsrcmaps would, which needs expcube
+and, for diffuse sources, bexpmap. Each source adds ``M_j w-_j + M_j+1 w+_j`` of its measured bins
+into a float32 map (reference §8.2, §9.5); outtype=CMAP sums the energy planes. Optional xlat
+outputs: the residual map (counts - model) and the significance map, in the same layout
+[Likelihood:src/gtmodelmap/gtmodelmap.cxx, src/ModelMap.cxx].
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from xlat.core.energy import expand_edges
+from xlat.core.modelcounts import add_float32, measured_counts, significance, sum_planes_float32
+from xlat.errors import InputError, ModelError, ParameterError
+from xlat.products.atomic import check_output
+from xlat.products.caldb import class_bit
+from xlat.products.modelmap import write_map
+from xlat.products.srcmaps import SourceMap, counts_edges, read_srcmaps
+from xlat.session.results import StepReport, Table
+from xlat.session.steps.srcmap_sources import model_sources, planes_needed
+from xlat.session.steps.srcmaps import (
+    check_existing,
+    make_observation,
+    optional_path,
+    options_of,
+    output_dss,
+    prepare_sources,
+    read_model,
+    warn_missing_templates,
+)
+
+if TYPE_CHECKING:
+    from xlat.session.state import Session
+
+
+def _outputs(session: Session, cmd: Any) -> tuple[Path, Path | None, Path | None]:
+    out = check_output(session.path(cmd.outfile), cmd.clobber)
+    extra = []
+    for name in (cmd.resid, cmd.sigmap):
+        text = (name or "").strip()
+        extra.append(None if text.lower() in ("", "none") else check_output(session.path(text), cmd.clobber))
+    paths = [p for p in [out, *extra] if p is not None]
+    if len({p.resolve() for p in paths}) != len(paths):
+        raise ParameterError("model: outfile, resid and sigmap must be different files")
+    return out, extra[0], extra[1]
+
+
+def run_model(session: Session, cmd: Any) -> StepReport:
+    start = time.perf_counter()
+    options = options_of(cmd)
+    options.check("model")
+    if options.edisp_bins != 0:
+        raise ParameterError(
+            "model: edisp_bins != 0 needs the energy-dispersion matrix of the binned likelihood, "
+            "which xlat does not provide yet; use edisp_bins=0"
+        )
+    outfile, resid, sigmap = _outputs(session, cmd)
+    srcmaps = session.path(cmd.srcmaps)
+    xml_path, model = read_model(session, cmd.srcmdl)
+    sources = model_sources(model)
+    found = read_srcmaps(srcmaps, [s.name for s in sources])
+    counts = found.counts
+    check_existing(found.maps, model, counts, options.edisp_bins)
+    maps: dict[str, SourceMap] = dict(found.maps)
+    warn_missing_templates(session, model, xml_path, list(maps))
+    todo = [s for s in sources if s.name not in maps]
+    dss = counts.dss
+    if todo:
+        if optional_path(session, cmd.expcube) is None:
+            raise ParameterError(
+                f"model: sources {', '.join(s.name for s in todo[:3])}{' ...' if len(todo) > 3 else ''}"
+                f" have no map in {srcmaps}; give expcube (and bexpmap) to compute them"
+            )
+        obs, index, response = make_observation(session, cmd, counts, "srcmaps")
+        map_srcs = prepare_sources(session, model, xml_path, todo, options, counts.geom.pixel_size)
+        for smap, _ in obs.point_maps([s for s in map_srcs if s.is_point]):
+            maps[smap.name] = smap
+        for src in (s for s in map_srcs if not s.is_point):
+            maps[src.name] = obs.diffuse_map(src)
+        dss = output_dss(
+            dss, cmd.irfs, response.irfs_name, response.evtype_mask, class_bit(index, response.name)
+        )
+    total = np.zeros(counts.data.shape, dtype=np.float32)
+    npreds = []
+    for src in sources:
+        session.cancel.check()
+        smap = maps[src.name]
+        n = planes_needed(src, counts.n_energy, options.edisp_bins)
+        extra = (smap.n_planes - n) // 2
+        data = smap.data[extra : extra + n] if extra > 0 else smap.data
+        energies = expand_edges(counts_edges(counts), (n - counts.n_energy - 1) // 2)
+        try:
+            dnde = np.asarray(src.spectrum(energies), dtype=np.float64)
+        except ModelError as exc:
+            raise ModelError(f"{xml_path}: source '{src.name}': {exc}") from None
+        contribution = measured_counts(data, dnde, energies, counts.n_energy)
+        total = add_float32(total, contribution)
+        npreds.append((src.name, float(contribution.sum())))
+    image = sum_planes_float32(total) if cmd.outtype == "CMAP" else total
+    data = np.asarray(counts.data, dtype=np.float64)
+    observed = data.sum(axis=0) if cmd.outtype == "CMAP" else data
+    if not np.all(np.isfinite(image)):
+        raise InputError("model: the model map has non-finite values (check the spectra of the model)")
+    write_map(outfile, image, counts, dss, cmd.clobber)
+    written = [str(outfile)]
+    if resid is not None:
+        write_map(
+            resid,
+            (observed - image.astype(np.float64)).astype(np.float32),
+            counts,
+            dss,
+            cmd.clobber,
+            creator="xlat model (residual)",
+        )
+        written.append(str(resid))
+    if sigmap is not None:
+        write_map(
+            sigmap,
+            significance(observed, image).astype(np.float32),
+            counts,
+            dss,
+            cmd.clobber,
+            creator="xlat model (significance)",
+            bunit="sigma",
+        )
+        written.append(str(sigmap))
+    return _report(
+        outfile,
+        npreds,
+        float(image.sum(dtype=np.float64)),
+        float(data.sum()),
+        len(todo),
+        written,
+        time.perf_counter() - start,
+    )
+
+
+def _report(
+    outfile: Path,
+    npreds: list[tuple[str, float]],
+    total: float,
+    observed: float,
+    computed: int,
+    written: list[str],
+    seconds: float,
+) -> StepReport:
+    rows = tuple((name, f"{value:.6g}") for name, value in sorted(npreds, key=lambda r: -r[1]))
+    made = f", {computed} maps computed" if computed else ""
+    head = f"model map {outfile}: {total:.6g} predicted counts ({observed:.6g} observed)"
+    lines = (f"{head} from {len(npreds)} sources{made} in {seconds:.1f} s",)
+    return StepReport(
+        step="model", lines=lines, tables=(Table("", ("Source", "Npred"), rows),), outputs=tuple(written)
+    )
