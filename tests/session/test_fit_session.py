@@ -296,3 +296,28 @@ def test_journal_cut_by_kill_9_resumes_to_the_same_state(tmp_path: Path) -> None
     assert resumed.session.history == reference.session.history
     assert free_values(resumed.session) == free_values(reference.session)
     assert resumed.session.fit_result.minus_log_likelihood == reference.session.fit_result.minus_log_likelihood
+
+
+def test_moving_a_source_recomputes_its_map_only_and_undo_brings_the_file_map_back(tmp_path: Path,
+                                                                                    caldb: Path) -> None:
+    srcmaps, _ = crab_files(tmp_path)
+    crab = "gammalib-p8r2-crab1day"
+    ex = Executor(Session(tmp_path))
+    ok(ex, "model crab.xml")
+    ok(ex, f"data cmap={srcmaps} expcube={require_shared(crab, 'ltcube.fits.gz')} "
+           f"bexpmap={require_shared(crab, 'binned_expmap.fits.gz')}")
+    first = ok(ex, "fit").result.minus_log_likelihood
+    in_use = ex.session.products["analysis_maps"]
+    iso_map = in_use.live["Extragal_diffuse"]
+    ok(ex, "newpar Crab:RA 83.9")
+    row = ok(ex, "show data").result.rows[-1]
+    assert (row[3], row[4]) == ("stale", "1 moved or changed (Crab); recomputed at the next fit")
+    moved = ok(ex, "fit").result.minus_log_likelihood
+    assert moved > first  # the Crab is not at 83.9 deg
+    assert in_use.live["Extragal_diffuse"] is iso_map  # the other map is untouched
+    row = ok(ex, "show data").result.rows[-1]
+    assert (row[3], row[4]) == ("fresh", "1 recomputed in memory (Crab)")
+    ok(ex, "undo")
+    ok(ex, "undo")
+    # back at the first fit's values with the file's map again: the same -log(Likelihood), bit for bit
+    assert -ex.session.analysis.log_like() == first

@@ -40,19 +40,32 @@ def set_data(session: Session, cmap: str, bexpmap: str, expcube: str, irfs: str,
 
 
 def source_map_status(session: Session) -> ProductStatus | None:
-    """Staleness of the source maps against the current model (None without srcmaps and a model)."""
+    """Staleness of the source maps against the current model (None without srcmaps and a model).
+
+    Maps the analysis recomputed for moved or added sources count as fresh (and are named).
+    """
     data, model = session.data, session.model
     if data is None or data.cmap is None or not data.cmap.is_srcmaps or model is None:
         return None
-    made = session.map_keys or {}
-    changed, missing = stale_source_maps(source_map_keys(model), made)
+    current = source_map_keys(model)
+    made = dict(session.map_keys or {})
+    in_use = session.products.get("analysis_maps")
+    recomputed: list[str] = []
+    if in_use is not None and session.products.get("analysis") is not None \
+            and session.products["analysis"].model is model:
+        recomputed = [n for n, k in current.items() if in_use.used_keys.get(n) == k and made.get(n) != k]
+        made.update({n: current[n] for n in recomputed})
+    changed, missing = stale_source_maps(current, made)
     parts = []
     if changed:
         parts.append(f"{len(changed)} moved or changed ({_names(changed)})")
     if missing:
         parts.append(f"{len(missing)} without a map ({_names(missing)})")
     state = "stale" if parts else "fresh"
-    return ProductStatus("source maps", str(data.cmap.path), "model", state, "; ".join(parts))
+    if not parts and recomputed:
+        parts.append(f"{len(recomputed)} recomputed in memory ({_names(recomputed)})")
+    reason = "; ".join(parts) + ("; recomputed at the next fit" if state == "stale" and data.expcube else "")
+    return ProductStatus("source maps", str(data.cmap.path), "model", state, reason)
 
 
 def _names(names: list[str], limit: int = 3) -> str:

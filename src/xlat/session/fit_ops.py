@@ -5,6 +5,7 @@ The likelihood itself is the like slice's :class:`~xlat.session.analysis.BinnedA
 session's SourceModel object is shared, so freeze / thaw / newpar act on it directly) and
 adds what the session needs around it:
 
+* source maps: those of moved or added sources are recomputed, no others (``map_refresh.py``);
 * ties: the fit varies the independent parameters only; a tied parameter follows its target
   through a constant linear map ``x_full = J x`` (:class:`TiedObjective`), with the chain rule
   for the gradient (``J^T g``) and the Hessian (``J^T H J``);
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from xlat.errors import FitError, InputError, ParameterError
+from xlat.session.map_refresh import AnalysisMaps, refresh
 from xlat.session.records import FitSummary, FluxResult
 from xlat.session.results import ProfilePlotData
 from xlat.session.ties import Tie, apply_ties
@@ -41,9 +43,10 @@ def ensure_analysis(session: Session) -> BinnedAnalysis:
     data = session.data
     if data is None or data.cmap is None:
         raise FitError("no data: load gtlike's inputs with 'data cmap=SRCMAPS.fits' first")
-    if not data.cmap.is_srcmaps:
+    if not data.cmap.is_srcmaps and data.expcube is None:
         raise FitError(f"{data.cmap.path}: a counts cube without source maps; make them with 'srcmaps' "
-                       "(gtsrcmaps) and load that file with 'data cmap=...'")
+                       "(gtsrcmaps) and load that file with 'data cmap=...', or give expcube= (and bexpmap=) "
+                       "so that xlat computes them")
     status = session.pipeline.status(data.cmap.path)
     if status.state in ("missing", "modified"):
         raise FitError(f"{data.cmap.path}: {status.reason} since 'data' loaded it; load it again with 'data cmap=...'")
@@ -51,6 +54,7 @@ def ensure_analysis(session: Session) -> BinnedAnalysis:
     if analysis is None or analysis.model is not model:
         analysis = build_analysis(session, model)
         session.products["analysis"] = analysis
+    refresh(session, session.products["analysis_maps"], analysis.like)
     analysis.cancel = session.cancel
     return analysis
 
@@ -58,31 +62,30 @@ def ensure_analysis(session: Session) -> BinnedAnalysis:
 def build_analysis(session: Session, model: SourceModel) -> BinnedAnalysis:
     """A BinnedAnalysis of the srcmaps file ``data cmap`` and the session's model object."""
     from xlat.core.like_data import LikeData
-    from xlat.products.ccube import read_counts_cube
-    from xlat.products.like_files import read_source_maps
+    from xlat.products.like_files import read_weights_hdu
+    from xlat.products.srcmaps import read_srcmaps
     from xlat.products.xml_model import load_source_templates
     from xlat.session.analysis import BinnedAnalysis
 
     data = session.data
     assert data is not None and data.cmap is not None
     path = data.cmap.path
-    missing = [s.name for s in model if s.name not in data.cmap.source_maps]
-    if missing:
-        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
-        raise FitError(f"{path}: no source map for {missing[0]!r}{more}; make the maps with 'srcmaps' or "
-                       "remove the source from the model ('delete')")
     _check_tables(model)
-    counts = read_counts_cube(path)
-    if not counts.is_cube or counts.energy is None:
+    found = read_srcmaps(path)
+    counts = found.counts
+    if counts.energy is None:
         raise InputError(f"{path}: a binned likelihood needs a counts cube with an EBOUNDS table")
-    maps = read_source_maps(path)
-    like_data = LikeData(np.asarray(counts.data, dtype=np.float64), counts.energy.edges, maps.weights)
+    weights = read_weights_hdu(path)
+    like_data = LikeData(np.asarray(counts.data, dtype=np.float64), counts.energy.edges, weights)
     model_path = session.products.get("model_path")
 
     def loader(names: list[str]) -> object:
         return load_source_templates(model, names, base_dir=session.workdir, xml_path=model_path)
 
-    return BinnedAnalysis(like_data, model, maps.maps, template_loader=loader, cancel=session.cancel)
+    in_use = AnalysisMaps({name: smap.data for name, smap in found.maps.items()}, dict(session.map_keys or {}))
+    analysis = BinnedAnalysis(like_data, model, in_use.live, template_loader=loader, cancel=session.cancel)
+    session.products["analysis_maps"] = in_use
+    return analysis
 
 
 def _check_tables(model: SourceModel) -> None:
