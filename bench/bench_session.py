@@ -1,6 +1,7 @@
 """Session benchmarks: the model commands on the 265-source tutorial model (target <= 50 ms each),
 through the Executor as a user types them (parse, resolve numbers, run, record); and, when the
-likelihood is available, a fit and a refit after newpar on the 3C 279 tutorial-scale srcmaps.
+likelihood is available, a first fit, a refit after newpar and a steppar on the crab1day srcmaps
+and on the 3C 279 tutorial-scale srcmaps_subset (13 sources, 37 x 100 x 100).
 
 Each figure is the best of several runs, as wall time and CPU time (process_time): the machine
 is shared, so the CPU time is the one to compare with the target.
@@ -75,10 +76,61 @@ def model_commands(data: Path, workdir: Path) -> None:
     assert text
 
 
+def tutorial_subset_model(data: Path, workdir: Path) -> Path:
+    """model_point_iso.xml cut to the 13 sources of srcmaps_subset (MANIFEST §10), isotropic table made absolute."""
+    from xlat.products.srcmaps import read_srcmaps
+    from xlat.products.xml_model import read_source_model, write_source_model
+
+    srcmaps = data / "fermitools2026-3c279" / "srcmaps_subset.fits.gz"
+    present = set(read_srcmaps(srcmaps).maps)
+    model = read_source_model(data / "fermitools2026-3c279" / "model_point_iso.xml", require_files=False)
+    for name in list(model.names):
+        if name not in present:
+            model.remove(name)
+    text = write_source_model(model, workdir / "subset.xml").read_text()
+    iso = data / "isotropic" / "iso_P8R3_SOURCE_V2_v1.txt"
+    (workdir / "subset.xml").write_text(text.replace('file="iso_P8R3_SOURCE_V2_v1.txt"', f'file="{iso}"'))
+    return workdir / "subset.xml"
+
+
+def fits(data: Path, workdir: Path) -> None:
+    """First fit (analysis built: srcmaps read), refit after newpar (analysis reused), steppar."""
+    try:
+        import xlat.session.analysis  # noqa: F401
+    except ImportError:
+        print("# fit benchmarks skipped: the like slice (xlat.session.analysis) is not merged", flush=True)
+        return
+    cases = [
+        ("crab", data / "fermitools2026-crab1day" / "srcmaps_nogal.fits.gz", None,
+         ["newpar Crab:Index -2.5"], "steppar Crab:Index -2.6 -1.9 20"),
+        ("3c279_subset", data / "fermitools2026-3c279" / "srcmaps_subset.fits.gz", tutorial_subset_model,
+         ["freeze shape", "newpar '4FGL J1256.1-0547:Prefactor' 3.0"], "steppar '4FGL J1256.1-0547:Prefactor' 3 4 10"),
+    ]
+    for name, srcmaps, make_model, edits, scan in cases:
+        ex = Executor(Session(workdir))
+        if make_model is None:
+            text = (data / "fermitools2026-crab1day" / "model_nogal.xml").read_text()
+            iso = data / "gammalib-p8r2-crab1day" / "iso_P8R2_SOURCE_V6_v06.txt"
+            (workdir / "crab.xml").write_text(text.replace('file="iso_P8R2_SOURCE_V6_v06.txt"', f'file="{iso}"'))
+            model = workdir / "crab.xml"
+        else:
+            model = make_model(data, workdir)
+        timed_line(ex, f"model {model}")
+        timed_line(ex, f"data cmap={srcmaps}")
+        for line in edits[:-1]:
+            timed_line(ex, line)
+        for label, line in (("first_fit", "fit"), ("edit", edits[-1]), ("refit_after_newpar", "fit"),
+                            ("steppar", scan)):
+            wall, cpu = timed_line(ex, line)
+            report(f"session_{name}_{label}_wall", wall, "s")
+            report(f"session_{name}_{label}_cpu", cpu, "s")
+
+
 def main() -> None:
     data = shared_data()
     with tempfile.TemporaryDirectory() as scratch:
         model_commands(data, Path(scratch))
+        fits(data, Path(scratch))
 
 
 if __name__ == "__main__":
