@@ -1,10 +1,10 @@
-"""Model commands, XSPEC style: model, freeze, thaw, newpar, tie, untie, undo.
+"""Model commands, XSPEC style: model, freeze, thaw, newpar, tie, untie, delete, undo.
 
 Parameters are named ``source:param`` (quoted when the source name has spaces:
 ``freeze "4FGL J1256.1-0547:IndexS"``), with wildcards, numbers and ranges from
-``show par`` and fermipy-style selections (``thaw norm radius<5 ts>25``; ``help select``
-lists the forms). Numbers are turned into names before a command is recorded, so the
-history and saved sessions never depend on the numbering.
+``show par`` and fermipy-style selections (``thaw norm radius<5 ts>25``; the forms are
+listed in :mod:`xlat.session.selection`). Numbers are turned into names before a command
+is recorded, so the history and saved sessions never depend on the numbering.
 """
 
 from __future__ import annotations
@@ -66,7 +66,13 @@ class Model(Command):
 @command("freeze", topic="model", mutates=True)
 @dataclass(frozen=True)
 class Freeze(SelectionCommand):
-    """Fix parameters so that the fit leaves them alone (freeze "SRC:Index", freeze shape, freeze 3-5)."""
+    """Fix parameters so that the fit leaves them alone (freeze "SRC:Index", freeze shape, freeze 3-5).
+
+    Selections: SRC:PARAM (wildcards: "*:Index", "4FGL J12*:norm"); numbers and ranges from
+    'show par' (3-5, 2,7); norm (each source's normalisation), shape (its other spectral
+    parameters, pivots excluded), all; filters on the sources: radius<R (deg from the ROI
+    centre), ts>X and npred>N (last fit), src=NAME; a bare source name (all its parameters).
+    """
 
     def run(self, session: Session) -> ParameterUpdate:
         return session.freeze(*self.params)
