@@ -81,8 +81,12 @@ class Steppar(Command):
         return replace(self, param=name, low=low, high=high)
 
     def run(self, session: Session) -> Any:
-        assert self.low is not None and self.high is not None
-        return session.steppar(self.param, self.low, self.high, self.steps, self.refit, self.log)
+        if self.low is None or self.high is None:  # resolve fills them in when there is a model
+            session.require_model()
+            low, high = default_range(session, self.param)
+        else:
+            low, high = self.low, self.high
+        return session.steppar(self.param, low, high, self.steps, self.refit, self.log)
 
 
 def default_range(session: Session, name: str) -> tuple[float, float]:
