@@ -30,6 +30,7 @@ class CountsInfo:
     geom: SkyGeom
     energy_edges_mev: Any
     source_maps: tuple[str, ...]
+    has_weights: bool = False
 
     @property
     def is_srcmaps(self) -> bool:
@@ -89,8 +90,9 @@ def read_counts_info(path: Path) -> CountsInfo:
             raise FileFormatError(f"{path}: EBOUNDS has {lo.size} rows but the cube has {counts.shape[0]} planes")
         names = tuple(h.name for h in hdul[1:] if h.is_image and h.name.upper() not in NOT_SOURCE_HDUS
                       and not (h.name.startswith("__") and h.name.endswith("__")))
+        has_weights = any(h.name.upper() == "__WEIGHTS__" for h in hdul[1:])
     edges = np.append(lo, hi[-1])
-    return CountsInfo(path, counts, geom, edges, names)
+    return CountsInfo(path, counts, geom, edges, names, has_weights)
 
 
 def load_inputs(previous: DataInputs | None, resolve: Any, cmap: str = "", bexpmap: str = "", expcube: str = "",

@@ -75,7 +75,7 @@ def build_analysis(session: Session, model: SourceModel) -> BinnedAnalysis:
     counts = found.counts
     if counts.energy is None:
         raise InputError(f"{path}: a binned likelihood needs a counts cube with an EBOUNDS table")
-    weights = read_weights_hdu(path)
+    weights = read_weights_hdu(path) if data.cmap.has_weights else None
     like_data = LikeData(np.asarray(counts.data, dtype=np.float64), counts.energy.edges, weights)
     model_path = session.products.get("model_path")
 
@@ -83,6 +83,7 @@ def build_analysis(session: Session, model: SourceModel) -> BinnedAnalysis:
         return load_source_templates(model, names, base_dir=session.workdir, xml_path=model_path)
 
     in_use = AnalysisMaps({name: smap.data for name, smap in found.maps.items()}, dict(session.map_keys or {}))
+    in_use.cache["counts"] = counts
     analysis = BinnedAnalysis(like_data, model, in_use.live, template_loader=loader, cancel=session.cancel)
     session.products["analysis_maps"] = in_use
     return analysis

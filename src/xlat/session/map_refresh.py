@@ -32,6 +32,7 @@ class AnalysisMaps:
     file_keys: dict[str, str]
     live: dict[str, np.ndarray] = field(default_factory=dict)
     used_keys: dict[str, str] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)  # the Observation (livetime cube, IRFs), built once
 
     def __post_init__(self) -> None:
         self.live.update(self.file_maps)
@@ -52,7 +53,7 @@ def refresh(session: Session, maps: AnalysisMaps, like: Any) -> list[str]:
         return []
     back = [n for n in names if maps.file_keys.get(n) == current[n]]
     todo = [model[n] for n in names if n not in back]
-    computed = compute_maps(session, todo) if todo else {}
+    computed = compute_maps(session, todo, maps.cache) if todo else {}
     for name in back:
         maps.live[name] = maps.file_maps[name]
     maps.live.update(computed)
@@ -62,8 +63,11 @@ def refresh(session: Session, maps: AnalysisMaps, like: Any) -> list[str]:
     return names
 
 
-def compute_maps(session: Session, sources: list[Source]) -> dict[str, np.ndarray]:
-    """Maps (cm^2 s, at the counts-cube energy edges) of ``sources``, as the srcmaps step makes them."""
+def compute_maps(session: Session, sources: list[Source], cache: dict[str, Any] | None = None) -> dict[str, np.ndarray]:
+    """Maps (cm^2 s, at the counts-cube energy edges) of ``sources``, as the srcmaps step makes them.
+
+    ``cache`` keeps the Observation (livetime cube, IRFs, exposure map) between calls.
+    """
     from xlat.products.srcmaps import read_srcmaps
     from xlat.session.steps.srcmaps import make_observation, options_of, prepare_sources
 
@@ -77,8 +81,13 @@ def compute_maps(session: Session, sources: list[Source]) -> dict[str, np.ndarra
                        "so that xlat recomputes it, or make new maps with 'srcmaps'")
     params = SimpleNamespace(expcube=str(data.expcube), bexpmap=str(data.bexpmap) if data.bexpmap else "none",
                              irfs=data.irfs or "CALDB", evtype=data.evtype, caldb="", emapbnds=False)
-    counts = read_srcmaps(data.cmap.path, []).counts
-    obs, _, _ = make_observation(session, params, counts, "cmap")
+    cache = {} if cache is None else cache
+    if "observation" not in cache:
+        counts = cache["counts"] if "counts" in cache else read_srcmaps(data.cmap.path, []).counts
+        cache["observation"] = make_observation(session, params, counts, "cmap")[0]
+    obs = cache["observation"]
+    counts = obs.counts
+    obs.progress, obs.cancel = session.progress, session.cancel
     options = options_of(params)
     xml_path = session.products.get("model_path") or session.workdir / "model.xml"
     model = session.require_model()
