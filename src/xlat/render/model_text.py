@@ -45,13 +45,9 @@ def _(result: ModelInfo, ctx: RenderContext | None = None) -> str:
 
 @render_result.register
 def _(result: FitSummary, ctx: RenderContext | None = None) -> str:
-    """gtlike's report (and the source table at chatter >= 2); MINOS errors when there are some."""
+    """gtlike's report (MINOS errors in its status lines), then the source table at chatter >= 2."""
     ctx = ctx or PLAIN
     parts = ["\n".join(result.lines).strip("\n")]
-    if result.minos:
-        rows = tuple((name, f"{result.values.get(name, float('nan')):.6g}", f"{lo:.4g}", f"+{hi:.4g}",
-                      "yes" if ok else "NO") for name, (lo, hi, ok) in result.minos.items())
-        parts.append(table_text(Table("MINOS errors", ("parameter", "value", "lower", "upper", "valid"), rows)))
     if result.table is not None and ctx.chatter >= 2:
         parts.append(table_text(result.table))
     return "\n\n".join(p for p in parts if p)
