@@ -70,8 +70,10 @@ def test_session_fit_equals_the_like_step(crab: Executor, tmp_path: Path) -> Non
     fitted = read_source_model(tmp_path / "fitted.xml", require_files=False)
     for name, value in free_values(crab.session).items():
         assert fitted.parameter(name).value == value  # same code path: bit for bit
-    # the prompt shows -logL from the fit record
-    assert crab.session.fit_result.minus_log_likelihood == summary.minus_log_likelihood
+    # the REPL prompt shows -logL from the fit record
+    from xlat.repl.prompt import status_text
+
+    assert status_text(crab.session) == f"-logL {summary.minus_log_likelihood:.2f}"
 
 
 def test_refit_after_newpar_reuses_the_analysis(crab: Executor) -> None:
