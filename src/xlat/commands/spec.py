@@ -154,10 +154,8 @@ class ArgSpec:
             return "yes" if value else "no"
         if self.kind is Kind.FLOAT:
             number = float(value)
-            if not number.is_integer():
-                return repr(number)
-            short = f"{number:g}"  # 100, 1e+06; but 302572802.0 must not become 3.02573e+08
-            return short if float(short) == number else str(int(number))
+            short = f"{number:g}"
+            return short if float(short) == number else repr(number)  # :g alone loses digits of 1234567.0
         return str(value)
 
 
@@ -222,6 +220,11 @@ class Command:
     def run(self, session: Session) -> Any:
         """Execute on a session and return a result record (never prints)."""
         raise NotImplementedError(f"command {self.name!r} has no run()")
+
+    def changes_state(self) -> bool:
+        """Whether this invocation is recorded in the history (``mutates``; a command whose
+        bare form only shows something, such as ``model``, overrides this)."""
+        return self.mutates
 
     @classmethod
     def specs(cls) -> tuple[ArgSpec, ...]:
