@@ -88,13 +88,14 @@ def test_demo_runs_every_tutorial_step(short) -> None:
     for name in PRODUCTS:
         assert (folder / "demo" / name).is_file(), name
     text = render_result(outcome.result)
-    assert "replayed tutorial_3c279.xlat (9 steps)" in text and "injected vs fitted" in text
+    assert "replayed tutorial_3c279.xlat (13 steps)" in text and "injected vs fitted" in text
 
 
 def test_replay_history_is_the_script(short) -> None:
     """The session continues in the demo folder with the script's commands (canonical form) as history."""
     folder, _, session = short
-    script = [format_command(parse_line(text)) for _, text in read_script_lines(SCRIPT)]
+    commands = [parse_line(text) for _, text in read_script_lines(SCRIPT)]
+    script = [format_command(c) for c in commands if c.mutates]
     assert session.history[-len(script):] == script
     assert [h.split()[0] for h in session.history[:-len(script)]] == ["orbsim", "sim"]
     assert session.workdir == folder / "demo"
@@ -155,3 +156,17 @@ def test_full_demo_numbers_and_closure(tmp_path: Path) -> None:
     _compare(numbers, EXPECTED["full"])
     pulls = _pulls(numbers, tmp_path / "demo")
     assert max(abs(p) for p in pulls.values()) < 3.0, pulls
+
+
+def test_from_a_terminal_the_shell_opens_the_session_on_the_result(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from xlat import cli
+
+    opened = {}
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "_stdin_is_tty", lambda: True)
+    monkeypatch.setattr(cli, "_start_repl", lambda argv=(), session=None: opened.setdefault("session", session) and 0)
+    assert cli.main(["demo", "days=1"]) == 0
+    session = opened["session"]
+    assert session.workdir == tmp_path / "xlat-demo"
+    assert session.model is not None and "4FGL J1256.1-0547" in session.model  # model + data loaded
