@@ -114,9 +114,12 @@ def _header(cname: str, det: str, extname: str, extra: dict | None = None) -> fi
 
 def _grid_cols(elo, ehi, clo, chi) -> list[fits.Column]:
     ne, nm = len(elo), len(clo)
-    return [fits.Column("ENERG_LO", f"{ne}E", "MeV", array=[elo]), fits.Column("ENERG_HI", f"{ne}E", "MeV",
-            array=[ehi]), fits.Column("CTHETA_LO", f"{nm}E", array=[clo]), fits.Column("CTHETA_HI", f"{nm}E",
-            array=[chi])]
+    return [
+        fits.Column("ENERG_LO", f"{ne}E", "MeV", array=[elo]),
+        fits.Column("ENERG_HI", f"{ne}E", "MeV", array=[ehi]),
+        fits.Column("CTHETA_LO", f"{nm}E", array=[clo]),
+        fits.Column("CTHETA_HI", f"{nm}E", array=[chi]),
+    ]
 
 
 def _table(cols: list[fits.Column], header: fits.Header, tdim: tuple[int, int] | None) -> fits.BinTableHDU:
@@ -142,8 +145,14 @@ def derive(caldb: Path) -> None:
     real = load_response(index, SOURCE, 3, psf=True, edisp=True)
     files = {"ea": [], "psf": [], "edisp": []}
     notes: dict[str, list[str]] = {"ea": [], "psf": [], "edisp": []}
-    raw_path = {k: index.components(SOURCE, "FRONT", c)[c2][0].path for k, c, c2 in
-                (("ea", ("EFF_AREA",), "EFF_AREA"), ("psf", ("RPSF",), "RPSF"), ("edisp", ("EDISP",), "EDISP"))}
+    raw_path = {
+        k: index.components(SOURCE, "FRONT", c)[c2][0].path
+        for k, c, c2 in (
+            ("ea", ("EFF_AREA",), "EFF_AREA"),
+            ("psf", ("RPSF",), "RPSF"),
+            ("edisp", ("EDISP",), "EDISP"),
+        )
+    }
     for t in real.types:
         det = t.event_type
         # --- effective area on the coarse grid
@@ -151,31 +160,38 @@ def derive(caldb: Path) -> None:
         ec, mc = np.sqrt(elo * ehi), 0.5 * (clo + chi)
         area = t.aeff.value(ec[None, :], mc[:, None]) / 1e4
         area = np.float32(np.round(area, 6))
-        cols = _grid_cols(elo, ehi, clo, chi) + [fits.Column("EFFAREA", f"{area.size}E", "m2",
-                                                             array=[area.ravel()])]
-        files["ea"].append(_table(cols, _header("EFF_AREA", det, f"EFFECTIVE AREA_{det}"), (ec.size, mc.size)))
+        cols = _grid_cols(elo, ehi, clo, chi) + [
+            fits.Column("EFFAREA", f"{area.size}E", "m2", array=[area.ravel()])
+        ]
+        files["ea"].append(
+            _table(cols, _header("EFF_AREA", det, f"EFFECTIVE AREA_{det}"), (ec.size, mc.size))
+        )
         with fits.open(raw_path["ea"]) as hdul:
             eff = np.asarray(hdul[f"EFFICIENCY_PARAMS_{det}"].data["EFFICIENCY_PARS"])
             psfscale = None
-        files["ea"].append(fits.BinTableHDU.from_columns(
-            [fits.Column("EFFICIENCY_PARS", "6E", array=eff)],
-            header=_header("EFFICIENCY_PARS", det, f"EFFICIENCY_PARAMS_{det}")))
+        files["ea"].append(
+            fits.BinTableHDU.from_columns(
+                [fits.Column("EFFICIENCY_PARS", "6E", array=eff)],
+                header=_header("EFFICIENCY_PARS", det, f"EFFICIENCY_PARAMS_{det}"),
+            )
+        )
         # accuracy of the coarse area
         ef = np.geomspace(100, 1e5, 61)
         mf = np.linspace(0.3, 0.99, 40)
         a_real = t.aeff.value(ef[None, :], mf[:, None])
         from xlat.core.aeff import EffectiveArea
+
         approx = EffectiveArea.from_columns(elo, ehi, clo, chi, area.ravel())
         a_apx = approx.value(ef[None, :], mf[:, None])
         dev = np.max(np.abs(a_apx / a_real - 1))
         notes["ea"].append(f"{det}: max |A_approx/A_real - 1| = {dev:.3f} (0.1-100 GeV, cos theta 0.3-0.99)")
         # --- PSF: one King function per node with the real 68 % / 95 % radii
         psf = t.psf
-        grid = psf.grid
         with fits.open(raw_path["psf"]) as hdul:
             rp = hdul[f"RPSF_{det}"].data
-            pelo, pehi, pclo, pchi = (np.asarray(rp[c][0], np.float64) for c in
-                                      ("ENERG_LO", "ENERG_HI", "CTHETA_LO", "CTHETA_HI"))
+            pelo, pehi, pclo, pchi = (
+                np.asarray(rp[c][0], np.float64) for c in ("ENERG_LO", "ENERG_HI", "CTHETA_LO", "CTHETA_HI")
+            )
             psfscale = np.asarray(hdul[f"PSF_SCALING_PARAMS_{det}"].data["PSFSCALE"][0], np.float64)
         penergy = np.sqrt(pelo * pehi)
         pmu = 0.5 * (pclo + pchi)
@@ -196,20 +212,32 @@ def derive(caldb: Path) -> None:
         notes["psf"].append(f"{det}: one King function per node, 68%/95% radii equal to {SOURCE}'s")
         ones = np.ones(shape)
         cols = _grid_cols(pelo, pehi, pclo, pchi) + [
-            fits.Column(n, f"{ones.size}E", array=[v.ravel()]) for n, v in
-            (("NCORE", ones), ("NTAIL", 0 * ones), ("SCORE", score), ("STAIL", score), ("GCORE", gcore),
-             ("GTAIL", gcore))]
-        files["psf"].append(_table(cols, _header("RPSF", det, f"RPSF_{det}", {"PSFVER": 3}),
-                                   (penergy.size, pmu.size)))
-        files["psf"].append(fits.BinTableHDU.from_columns(
-            [fits.Column("PSFSCALE", "3E", array=[psfscale])],
-            header=_header("PSF_SCALING", det, f"PSF_SCALING_PARAMS_{det}")))
+            fits.Column(n, f"{ones.size}E", array=[v.ravel()])
+            for n, v in (
+                ("NCORE", ones),
+                ("NTAIL", 0 * ones),
+                ("SCORE", score),
+                ("STAIL", score),
+                ("GCORE", gcore),
+                ("GTAIL", gcore),
+            )
+        ]
+        files["psf"].append(
+            _table(cols, _header("RPSF", det, f"RPSF_{det}", {"PSFVER": 3}), (penergy.size, pmu.size))
+        )
+        files["psf"].append(
+            fits.BinTableHDU.from_columns(
+                [fits.Column("PSFSCALE", "3E", array=[psfscale])],
+                header=_header("PSF_SCALING", det, f"PSF_SCALING_PARAMS_{det}"),
+            )
+        )
         # --- energy dispersion: one symmetric generalised Gaussian per node
         ed = t.edisp
         with fits.open(raw_path["edisp"]) as hdul:
             er = hdul[f"ENERGY DISPERSION_{det}"].data
-            eelo, eehi, eclo, echi = (np.asarray(er[c][0], np.float64) for c in
-                                      ("ENERG_LO", "ENERG_HI", "CTHETA_LO", "CTHETA_HI"))
+            eelo, eehi, eclo, echi = (
+                np.asarray(er[c][0], np.float64) for c in ("ENERG_LO", "ENERG_HI", "CTHETA_LO", "CTHETA_HI")
+            )
             escale = np.asarray(hdul[f"EDISP_SCALING_PARAMS_{det}"].data["EDISPSCALE"][0], np.float64)
         een, emu = np.sqrt(eelo * eehi), 0.5 * (eclo + echi)
         x = np.linspace(-30, 30, 6001)
@@ -226,44 +254,72 @@ def derive(caldb: Path) -> None:
                 q = np.interp([0.025, 0.16, 0.5, 0.84, 0.975], cdf, x)
                 sigma, p = _gen_gauss(0.5 * (q[3] - q[1]), 0.5 * (q[4] - q[0]))
                 s1[j, k], p1[j, k], bias[j, k] = sigma, p, q[2]
-        notes["edisp"].append(f"{det}: one symmetric component per node, median and 68%/95% widths of {SOURCE}'s")
+        notes["edisp"].append(
+            f"{det}: one symmetric component per node, median and 68%/95% widths of {SOURCE}'s"
+        )
         ones = np.ones(eshape)
         cols = _grid_cols(eelo, eehi, eclo, echi) + [
-            fits.Column(n, f"{ones.size}E", array=[v.ravel()]) for n, v in
-            (("F", ones), ("S1", s1), ("K1", ones), ("BIAS", bias), ("BIAS2", bias), ("S2", s1), ("K2", ones),
-             ("PINDEX1", p1), ("PINDEX2", p1))]
-        files["edisp"].append(_table(cols, _header("EDISP", det, f"ENERGY DISPERSION_{det}", {"EDISPVER": 3}),
-                                     (een.size, emu.size)))
-        files["edisp"].append(fits.BinTableHDU.from_columns(
-            [fits.Column("EDISPSCALE", "6E", array=[escale])],
-            header=_header("EDISP_SCALING", det, f"EDISP_SCALING_PARAMS_{det}")))
+            fits.Column(n, f"{ones.size}E", array=[v.ravel()])
+            for n, v in (
+                ("F", ones),
+                ("S1", s1),
+                ("K1", ones),
+                ("BIAS", bias),
+                ("BIAS2", bias),
+                ("S2", s1),
+                ("K2", ones),
+                ("PINDEX1", p1),
+                ("PINDEX2", p1),
+            )
+        ]
+        files["edisp"].append(
+            _table(
+                cols, _header("EDISP", det, f"ENERGY DISPERSION_{det}", {"EDISPVER": 3}), (een.size, emu.size)
+            )
+        )
+        files["edisp"].append(
+            fits.BinTableHDU.from_columns(
+                [fits.Column("EDISPSCALE", "6E", array=[escale])],
+                header=_header("EDISP_SCALING", det, f"EDISP_SCALING_PARAMS_{det}"),
+            )
+        )
         notes["psf"].append(f"{det}: max |r68 fit/real - 1| = {worst:.2e} at 0.1-100 GeV nodes")
     _write(files, notes)
 
 
 def _write(files: dict[str, list[fits.BinTableHDU]], notes: dict[str, list[str]]) -> None:
     names = {"ea": f"aeff_{NAME}_FB.fits", "psf": f"psf_{NAME}_FB.fits", "edisp": f"edisp_{NAME}_FB.fits"}
-    cnames = {"ea": ("EFF_AREA", "EFFICIENCY_PARS"), "psf": ("RPSF", "PSF_SCALING"),
-              "edisp": ("EDISP", "EDISP_SCALING")}
     rows = []
     for kind, hdus in files.items():
         folder = OUT / BCF / kind
         folder.mkdir(parents=True, exist_ok=True)
-        fits.HDUList([_primary(names[kind], notes[kind]), *hdus]).writeto(folder / names[kind], overwrite=True)
+        fits.HDUList([_primary(names[kind], notes[kind]), *hdus]).writeto(
+            folder / names[kind], overwrite=True
+        )
         for xno, hdu in enumerate(hdus, start=1):
             det = hdu.header["DETNAM"]
             rows.append((det, f"{BCF}/{kind}".replace("\\", "/"), names[kind], hdu.header["CCNM0001"], xno))
     n = len(rows)
-    cbd = [f"VERSION({NAME})".ljust(70) + f"CLASS({NAME}_{r[0]})".ljust(70) + "NONE".ljust(70) * 7 for r in rows]
+    cbd = [
+        f"VERSION({NAME})".ljust(70) + f"CLASS({NAME}_{r[0]})".ljust(70) + "NONE".ljust(70) * 7 for r in rows
+    ]
     cols = [
-        fits.Column("TELESCOP", "10A", array=["GLAST"] * n), fits.Column("INSTRUME", "10A", array=["LAT"] * n),
-        fits.Column("DETNAM", "20A", array=[r[0] for r in rows]), fits.Column("FILTER", "10A", array=["NONE"] * n),
-        fits.Column("CAL_DEV", "20A", array=["ONLINE"] * n), fits.Column("CAL_DIR", "70A", array=[r[1] for r in rows]),
-        fits.Column("CAL_FILE", "40A", array=[r[2] for r in rows]), fits.Column("CAL_CLAS", "3A", array=["BCF"] * n),
-        fits.Column("CAL_DTYP", "4A", array=["DATA"] * n), fits.Column("CAL_CNAM", "20A", array=[r[3] for r in rows]),
-        fits.Column("CAL_CBD", "630A70", array=cbd), fits.Column("CAL_XNO", "I", array=[r[4] for r in rows]),
-        fits.Column("CAL_VSD", "10A", array=["2007-01-17"] * n), fits.Column("CAL_VST", "8A", array=["00:00:00"] * n),
-        fits.Column("REF_TIME", "D", array=[54117.0] * n), fits.Column("CAL_QUAL", "I", array=[0] * n),
+        fits.Column("TELESCOP", "10A", array=["GLAST"] * n),
+        fits.Column("INSTRUME", "10A", array=["LAT"] * n),
+        fits.Column("DETNAM", "20A", array=[r[0] for r in rows]),
+        fits.Column("FILTER", "10A", array=["NONE"] * n),
+        fits.Column("CAL_DEV", "20A", array=["ONLINE"] * n),
+        fits.Column("CAL_DIR", "70A", array=[r[1] for r in rows]),
+        fits.Column("CAL_FILE", "40A", array=[r[2] for r in rows]),
+        fits.Column("CAL_CLAS", "3A", array=["BCF"] * n),
+        fits.Column("CAL_DTYP", "4A", array=["DATA"] * n),
+        fits.Column("CAL_CNAM", "20A", array=[r[3] for r in rows]),
+        fits.Column("CAL_CBD", "630A70", array=cbd),
+        fits.Column("CAL_XNO", "I", array=[r[4] for r in rows]),
+        fits.Column("CAL_VSD", "10A", array=["2007-01-17"] * n),
+        fits.Column("CAL_VST", "8A", array=["00:00:00"] * n),
+        fits.Column("REF_TIME", "D", array=[54117.0] * n),
+        fits.Column("CAL_QUAL", "I", array=[0] * n),
         fits.Column("CAL_DATE", "10A", array=[DATE] * n),
         fits.Column("CAL_DESC", "70A", array=["APPROXIMATE LAT response (xlat built-in)"] * n),
     ]
@@ -272,22 +328,36 @@ def _write(files: dict[str, list[fits.BinTableHDU]], notes: dict[str, list[str]]
         cif.header.add_comment(line)
     index = OUT / "data" / "glast" / "lat" / "caldb.indx"
     fits.HDUList([_primary("caldb.indx", []), cif]).writeto(index, overwrite=True)
-    bm = fits.BinTableHDU.from_columns([fits.Column("EVENT_CLASS", "30A", array=[NAME]),
-                                        fits.Column("BITPOSITION", "J", array=[7])], name="BITMASK_MAPPING")
-    et = fits.BinTableHDU.from_columns([fits.Column("EVENT_TYPE", "10A", array=["FRONT", "BACK"]),
-                                        fits.Column("BITPOSITION", "J", array=[0, 1]),
-                                        fits.Column("EVENT_TYPE_PARTITION", "10A", array=["none", "none"])],
-                                       name="EVENT_TYPE_MAPPING")
+    bm = fits.BinTableHDU.from_columns(
+        [fits.Column("EVENT_CLASS", "30A", array=[NAME]), fits.Column("BITPOSITION", "J", array=[7])],
+        name="BITMASK_MAPPING",
+    )
+    et = fits.BinTableHDU.from_columns(
+        [
+            fits.Column("EVENT_TYPE", "10A", array=["FRONT", "BACK"]),
+            fits.Column("BITPOSITION", "J", array=[0, 1]),
+            fits.Column("EVENT_TYPE_PARTITION", "10A", array=["none", "none"]),
+        ],
+        name="EVENT_TYPE_MAPPING",
+    )
     for hdu in (bm, et):
         for line in LABEL:
             hdu.header.add_comment(line)
-    fits.HDUList([_primary("irf_index.fits", []), bm, et]).writeto(OUT / BCF / "irf_index.fits", overwrite=True)
+    fits.HDUList([_primary("irf_index.fits", []), bm, et]).writeto(
+        OUT / BCF / "irf_index.fits", overwrite=True
+    )
     for kind in notes:
         for line in notes[kind]:
             print(line)
 
 
 if __name__ == "__main__":
-    default = next((b.parent / "shared" / "data" / "caldb" for b in (REPO, *REPO.parents)
-                    if (b.parent / "shared" / "data" / "caldb").is_dir()), REPO.parent / "shared" / "data" / "caldb")
+    default = next(
+        (
+            b.parent / "shared" / "data" / "caldb"
+            for b in (REPO, *REPO.parents)
+            if (b.parent / "shared" / "data" / "caldb").is_dir()
+        ),
+        REPO.parent / "shared" / "data" / "caldb",
+    )
     derive(Path(sys.argv[1]) if len(sys.argv) > 1 else default)

@@ -30,8 +30,10 @@ from xlat.products.xml_model import read_source_model, source_model_to_xml  # no
 
 CENTER = (193.98, -5.82)
 OUT = REPO / "src" / "xlat" / "data"
-FREE_SHAPE = {"4FGL J1256.1-0547": ("Prefactor", "IndexS", "ExpfactorS"),
-              "4FGL J1229.0+0202": ("norm", "alpha", "beta")}
+FREE_SHAPE = {
+    "4FGL J1256.1-0547": ("Prefactor", "IndexS", "ExpfactorS"),
+    "4FGL J1229.0+0202": ("norm", "alpha", "beta"),
+}
 FREE_NORM_RADIUS = 8.0
 
 
@@ -62,8 +64,10 @@ def sources(shared: Path) -> None:
     keep.sort(key=lambda item: item[0])
     out = SourceModel([s for _, s in keep], {"title": "xlat demo: brightest 4FGL sources around 3C 279"})
     text = source_model_to_xml(out)
-    note = ("<!-- Derived by xlat tools/make_demo_tables.py from the binned tutorial's 3C279_input_model.xml "
-            "(4FGL): the brightest point sources around 3C 279. -->\n")
+    note = (
+        "<!-- Derived by xlat tools/make_demo_tables.py from the binned tutorial's 3C279_input_model.xml "
+        "(4FGL): the brightest point sources around 3C 279. -->\n"
+    )
     head, _, rest = text.partition("\n")
     (OUT / "demo_3c279_sources.xml").write_text(head + "\n" + note + rest)
     print(f"{len(keep)} sources, {sum(p.free for _, s in keep for p in s.spectrum.params)} free parameters")
@@ -73,8 +77,10 @@ def isotropic(shared: Path) -> None:
     table = np.loadtxt(shared / "isotropic" / "iso_P8R3_SOURCE_V2_v1.txt")
     energies = np.geomspace(34.0, 1.0e6, 25)
     values = np.exp(np.interp(np.log(energies), np.log(table[:, 0]), np.log(table[:, 1])))
-    lines = ["# xlat demo isotropic template: iso_P8R3_SOURCE_V2_v1.txt (Fermi-LAT) resampled on 25 energies",
-             "# by tools/make_demo_tables.py; E [MeV], dN/dE [cm^-2 s^-1 sr^-1 MeV^-1]"]
+    lines = [
+        "# xlat demo isotropic template: iso_P8R3_SOURCE_V2_v1.txt (Fermi-LAT) resampled on 25 energies",
+        "# by tools/make_demo_tables.py; E [MeV], dN/dE [cm^-2 s^-1 sr^-1 MeV^-1]",
+    ]
     lines += [f"{e:.4e} {v:.4e}" for e, v in zip(energies, values, strict=True)]
     (OUT / "iso_demo_P8R3_SOURCE_V2_v1.txt").write_text("\n".join(lines) + "\n")
 

@@ -46,8 +46,10 @@ def main() -> None:
             continue
         with tempfile.TemporaryDirectory() as tmp:
             result[name] = run(days, Path(tmp))
-    result["_note"] = ("xlat demo with the approximate built-in response (no CALDB); written by "
-                       "tools/update_demo_expected.py; compared by tests/session/test_demo.py")
+    result["_note"] = (
+        "xlat demo with the approximate built-in response (no CALDB); written by "
+        "tools/update_demo_expected.py; compared by tests/session/test_demo.py"
+    )
     OUT.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
     print(f"wrote {OUT}")
 

@@ -102,7 +102,9 @@ def test_attitude_axes_quaternion_and_sun(rows: dict) -> None:
 def test_sun_position_at_an_equinox_and_a_solstice() -> None:
     # 2009-03-20 11:44 UTC (equinox, MET 259242242) and 2009-06-21 05:45 UTC (solstice, MET 267256702)
     ra, dec = sun_direction(np.array([259242242.0, 267256702.0]))
-    assert dec[0] == pytest.approx(0.0, abs=0.02) and (ra[0] + 180) % 360 - 180 == pytest.approx(0.0, abs=0.05)
+    assert dec[0] == pytest.approx(0.0, abs=0.02) and (ra[0] + 180) % 360 - 180 == pytest.approx(
+        0.0, abs=0.05
+    )
     assert dec[1] == pytest.approx(23.44, abs=0.02) and ra[1] == pytest.approx(90.0, abs=0.05)
 
 

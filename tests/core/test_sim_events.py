@@ -26,7 +26,9 @@ T0 = 239557417.0
 
 @pytest.fixture(scope="module")
 def response() -> InstrumentResponse:
-    return load_response(open_caldb(builtin_caldb_root()), "XLAT_APPROX_P8R3_SOURCE_V3", 3, psf=True, edisp=True)
+    return load_response(
+        open_caldb(builtin_caldb_root()), "XLAT_APPROX_P8R3_SOURCE_V3", 3, psf=True, edisp=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,9 @@ def test_psf_offsets_follow_the_psf(response: InstrumentResponse, energy: float,
 
 
 @pytest.mark.parametrize(("energy", "mu"), [(120.0, 0.8), (2000.0, 0.5), (100000.0, 0.95)])
-def test_measured_energies_follow_the_dispersion(response: InstrumentResponse, energy: float, mu: float) -> None:
+def test_measured_energies_follow_the_dispersion(
+    response: InstrumentResponse, energy: float, mu: float
+) -> None:
     rng = np.random.default_rng(12)
     for t in response.types:
         n = 200_000
@@ -68,8 +72,16 @@ def test_measured_energies_follow_the_dispersion(response: InstrumentResponse, e
         assert _chi2_pvalue(observed, expected / expected.sum() * n) > 1e-3, t.event_type
 
 
-def _expected_counts(response: InstrumentResponse, pointing: Pointing, ra: float, dec: float,
-                     index: float, norm: float, emin: float, emax: float) -> float:
+def _expected_counts(
+    response: InstrumentResponse,
+    pointing: Pointing,
+    ra: float,
+    dec: float,
+    index: float,
+    norm: float,
+    emin: float,
+    emax: float,
+) -> float:
     """Sum over rows of livetime x integral of S(E) sum_t A_t(E, theta_row) (f1 + f2 f_row), by quadrature.
 
     The direction is evaluated at 8 times across each row (interpolated as the simulation does)."""
@@ -98,8 +110,9 @@ def test_point_source_counts_match_the_exposure(response: InstrumentResponse, po
     envelope = build_envelope(response, 100.0, 100000.0)
     dnde = norm * (envelope.edges / 1000.0) ** -index
     comp = PointComponent("src", ra, dec, SpectrumSampler.build(dnde, envelope))
-    photons = simulate_photons([comp], pointing, response, Cuts(100.0, 100000.0), np.random.default_rng(5),
-                               edisp=False)
+    photons = simulate_photons(
+        [comp], pointing, response, Cuts(100.0, 100000.0), np.random.default_rng(5), edisp=False
+    )
     expected = _expected_counts(response, pointing, ra, dec, index, norm, 100.0, 100000.0)
     assert expected > 5000
     assert photons.clipped == 0
@@ -110,8 +123,9 @@ def test_point_source_counts_match_the_exposure(response: InstrumentResponse, po
     assert 0.4 < front < 0.6  # FRONT and BACK areas are similar
 
 
-def test_map_template_and_isotropic_cone_give_the_same_counts(response: InstrumentResponse,
-                                                               pointing: Pointing) -> None:
+def test_map_template_and_isotropic_cone_give_the_same_counts(
+    response: InstrumentResponse, pointing: Pointing
+) -> None:
     """A uniform all-sky map cube and a ConeComponent of the same intensity: same expected counts."""
     from astropy.wcs import WCS
 
@@ -125,10 +139,24 @@ def test_map_template_and_isotropic_cone_give_the_same_counts(response: Instrume
     wcs.wcs.crpix, wcs.wcs.crval, wcs.wcs.cdelt = [180.5, 90.5], [0.0, 0.0], [-1.0, 1.0]
     plane = 4e-6 * (energies / 100.0) ** -2.4
     cube = np.broadcast_to(plane[:, None, None], (9, 180, 360)).astype(np.float32)
-    template = TemplateComponent("gal", SkyTemplate(np.ascontiguousarray(cube), wcs, "GAL", energies), 1.0,
-                                 lambda e: np.ones_like(e), 194.0, -5.8, 15.0, envelope)
-    cone = ConeComponent("iso", 194.0, -5.8, 15.0, 1.0,
-                         SpectrumSampler.build(4e-6 * (envelope.edges / 100.0) ** -2.4, envelope))
+    template = TemplateComponent(
+        "gal",
+        SkyTemplate(np.ascontiguousarray(cube), wcs, "GAL", energies),
+        1.0,
+        lambda e: np.ones_like(e),
+        194.0,
+        -5.8,
+        15.0,
+        envelope,
+    )
+    cone = ConeComponent(
+        "iso",
+        194.0,
+        -5.8,
+        15.0,
+        1.0,
+        SpectrumSampler.build(4e-6 * (envelope.edges / 100.0) ** -2.4, envelope),
+    )
     # candidates differ (coarser energy bounds for the map), detected counts must not
     rng = np.random.default_rng(6)
     n_map = len(simulate_photons([template], pointing, response, Cuts(200.0, 20000.0), rng, edisp=False))
@@ -140,8 +168,9 @@ def test_no_photon_from_below_the_earth_limb(response: InstrumentResponse, point
     envelope = build_envelope(response, 1000.0, 10000.0)
     sampler = SpectrumSampler.build(3e-8 * (envelope.edges / 1000.0) ** -2.0, envelope)
     comp = ConeComponent("iso", 0.0, 90.0, 180.0, 1.0, sampler)
-    photons = simulate_photons([comp], pointing, response, Cuts(1000.0, 10000.0), np.random.default_rng(8),
-                               edisp=False)
+    photons = simulate_photons(
+        [comp], pointing, response, Cuts(1000.0, 10000.0), np.random.default_rng(8), edisp=False
+    )
     rows = photons.row
     _, _, zen = pointing.attitude(rows, photons.time)
     zenith = np.degrees(np.arccos(np.clip(np.sum(photons.true_dir * zen, axis=1), -1, 1)))
@@ -150,7 +179,9 @@ def test_no_photon_from_below_the_earth_limb(response: InstrumentResponse, point
 
 def test_same_seed_same_photons(response: InstrumentResponse, pointing: Pointing) -> None:
     envelope = build_envelope(response, 100.0, 1000.0)
-    comp = PointComponent("src", 10.0, 10.0, SpectrumSampler.build(1e-8 * (envelope.edges / 100) ** -2, envelope))
+    comp = PointComponent(
+        "src", 10.0, 10.0, SpectrumSampler.build(1e-8 * (envelope.edges / 100) ** -2, envelope)
+    )
     a = simulate_photons([comp], pointing, response, Cuts(100.0, 1000.0), np.random.default_rng(1))
     b = simulate_photons([comp], pointing, response, Cuts(100.0, 1000.0), np.random.default_rng(1))
     assert np.array_equal(a.time, b.time) and np.array_equal(a.energy, b.energy)

@@ -42,7 +42,9 @@ def _radius(psf, energy: float, mu: float, q: float) -> float:
 
 
 def test_every_file_and_hdu_is_labelled_approximate() -> None:
-    files = sorted(builtin_caldb_root().rglob("*.fits")) + [builtin_caldb_root() / "data/glast/lat/caldb.indx"]
+    files = sorted(builtin_caldb_root().rglob("*.fits")) + [
+        builtin_caldb_root() / "data/glast/lat/caldb.indx"
+    ]
     assert len(files) == 5
     for path in files:
         with fits.open(path) as hdul:
@@ -68,8 +70,9 @@ def test_effective_area_close_to_p8r3_source_v3(approx, real) -> None:
         ratio = a.aeff.value(energies[None, :], mu[:, None]) / r.aeff.value(energies[None, :], mu[:, None])
         assert np.median(np.abs(ratio - 1)) < 0.01  # measured 0.0056 / 0.0052
         assert np.percentile(np.abs(ratio - 1), 95) < 0.05
-        averaged = a.aeff.value(energies[None, :], mu[:, None]).sum(0) / r.aeff.value(energies[None, :],
-                                                                                        mu[:, None]).sum(0)
+        averaged = a.aeff.value(energies[None, :], mu[:, None]).sum(0) / r.aeff.value(
+            energies[None, :], mu[:, None]
+        ).sum(0)
         assert np.max(np.abs(averaged - 1)) < 0.01  # measured 0.0084 / 0.0051
     f_a, f_r = approx.efficiency.factors(energies), real.efficiency.factors(energies)
     assert np.allclose(f_a, f_r, rtol=1e-6)
@@ -81,9 +84,13 @@ def test_psf_containment_radii_of_p8r3_source_v3(approx, real) -> None:
         nodes = 10 ** a.psf.grid.logE[1:-1]
         for energy in nodes[(nodes > 100) & (nodes < 1e5)][::3]:
             for q in (0.68, 0.95):
-                assert _radius(a.psf, energy, 0.85, q) == pytest.approx(_radius(r.psf, energy, 0.85, q), rel=0.01)
+                assert _radius(a.psf, energy, 0.85, q) == pytest.approx(
+                    _radius(r.psf, energy, 0.85, q), rel=0.01
+                )
         for energy in (300.0, 5000.0):  # between nodes: the same interpolation of node values
-            assert _radius(a.psf, energy, 0.7, 0.68) == pytest.approx(_radius(r.psf, energy, 0.7, 0.68), rel=0.1)
+            assert _radius(a.psf, energy, 0.7, 0.68) == pytest.approx(
+                _radius(r.psf, energy, 0.7, 0.68), rel=0.1
+            )
 
 
 @pytest.mark.reference

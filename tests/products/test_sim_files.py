@@ -35,14 +35,24 @@ def _columns(hdu: fits.BinTableHDU) -> list[tuple]:
     h = hdu.header
     out = []
     for k in range(1, h["TFIELDS"] + 1):
-        out.append((h[f"TTYPE{k}"], h[f"TFORM{k}"], h.get(f"TUNIT{k}", "").strip(), h.get(f"TLMIN{k}"),
-                    h.get(f"TLMAX{k}")))
+        out.append(
+            (
+                h[f"TTYPE{k}"],
+                h[f"TFORM{k}"],
+                h.get(f"TUNIT{k}", "").strip(),
+                h.get(f"TLMIN{k}"),
+                h.get(f"TLMAX{k}"),
+            )
+        )
     return out
 
 
 def _keys(header: fits.Header) -> set[str]:
-    return {k for k in header.keys() if k not in SKIP_KEYS and not k.startswith(("TTYPE", "TFORM", "TUNIT",
-                                                                                   "TLMIN", "TLMAX"))}
+    return {
+        k
+        for k in header.keys()
+        if k not in SKIP_KEYS and not k.startswith(("TTYPE", "TFORM", "TUNIT", "TLMIN", "TLMAX"))
+    }
 
 
 @pytest.mark.reference

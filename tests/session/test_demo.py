@@ -1,4 +1,4 @@
-"""``xlat demo``: the Binned Likelihood Tutorial on simulated data, replayed from sessions/tutorial_3c279.xlat.
+"""``xlat demo``: the Binned Likelihood Tutorial on simulated data (sessions/tutorial_3c279.xlat).
 
 The replay must give the numbers committed in sessions/tutorial_3c279.expected.json (written by
 tools/update_demo_expected.py with the approximate built-in response). Two runs on the same
@@ -28,10 +28,19 @@ REPO = Path(__file__).resolve().parents[2]
 SRC = REPO / "src"
 SCRIPT = REPO / "sessions" / "tutorial_3c279.xlat"
 EXPECTED = json.loads((REPO / "sessions" / "tutorial_3c279.expected.json").read_text())
-PRODUCTS = ("3C279_binned_filtered.fits", "3C279_binned_gti.fits", "3C279_binned_cmap.fits",
-            "3C279_binned_ccube.fits", "3C279_input_model.xml", "3C279_binned_ltcube.fits",
-            "3C279_binned_allsky_expcube.fits", "3C279_binned_srcmaps.fits", "3C279_binned_output.xml",
-            "3C279_model_map.fits", "3C279_residual_map.fits")
+PRODUCTS = (
+    "3C279_binned_filtered.fits",
+    "3C279_binned_gti.fits",
+    "3C279_binned_cmap.fits",
+    "3C279_binned_ccube.fits",
+    "3C279_input_model.xml",
+    "3C279_binned_ltcube.fits",
+    "3C279_binned_allsky_expcube.fits",
+    "3C279_binned_srcmaps.fits",
+    "3C279_binned_output.xml",
+    "3C279_model_map.fits",
+    "3C279_residual_map.fits",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -96,8 +105,8 @@ def test_replay_history_is_the_script(short) -> None:
     folder, _, session = short
     commands = [parse_line(text) for _, text in read_script_lines(SCRIPT)]
     script = [format_command(c) for c in commands if c.mutates]
-    assert session.history[-len(script):] == script
-    assert [h.split()[0] for h in session.history[:-len(script)]] == ["orbsim", "sim"]
+    assert session.history[-len(script) :] == script
+    assert [h.split()[0] for h in session.history[: -len(script)]] == ["orbsim", "sim"]
     assert session.workdir == folder / "demo"
 
 
@@ -132,10 +141,19 @@ def test_script_in_package_data_is_the_sessions_script() -> None:
 def test_demo_from_the_shell_without_a_terminal(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("CALDB", "FERMI_DIR", "XLAT_SHARED_DATA")}
     env["PYTHONPATH"] = str(SRC)
-    out = subprocess.run([sys.executable, "-m", "xlat", "demo", "days=3"], cwd=tmp_path, stdin=subprocess.DEVNULL,
-                         capture_output=True, text=True, env=env, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-m", "xlat", "demo", "days=3"],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
-    assert "$ xlat select" in out.stdout and "$ xlat like" in out.stdout and "injected vs fitted" in out.stdout
+    assert (
+        "$ xlat select" in out.stdout and "$ xlat like" in out.stdout and "injected vs fitted" in out.stdout
+    )
     assert "APPROXIMATE" in out.stderr
     assert (tmp_path / "xlat-demo" / "3C279_residual_map.fits").is_file()
 
@@ -158,14 +176,17 @@ def test_full_demo_numbers_and_closure(tmp_path: Path) -> None:
     assert max(abs(p) for p in pulls.values()) < 3.0, pulls
 
 
-def test_from_a_terminal_the_shell_opens_the_session_on_the_result(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_from_a_terminal_the_shell_opens_the_session_on_the_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from xlat import cli
 
     opened = {}
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(cli, "_stdin_is_tty", lambda: True)
-    monkeypatch.setattr(cli, "_start_repl", lambda argv=(), session=None: opened.setdefault("session", session) and 0)
+    monkeypatch.setattr(
+        cli, "_start_repl", lambda argv=(), session=None: opened.setdefault("session", session) and 0
+    )
     assert cli.main(["demo", "days=1"]) == 0
     session = opened["session"]
     assert session.workdir == tmp_path / "xlat-demo"

@@ -1,4 +1,4 @@
-"""``orbsim`` and ``sim`` through the executor: outputs, recorded seeds, bad input, and closure with the chain.
+"""``orbsim`` and ``sim`` through the executor: outputs, seeds, bad input, closure with the chain.
 
 Closure references: (1) the exposure the analysis chain computes from the simulated FT2
 (ltcube -> expcube, the same code as for real files) equals the exposure the simulation used,
@@ -67,8 +67,20 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> Path:
         folder = tmp_path_factory.mktemp("month")
         (folder / "point.xml").write_text(POINT)
         ok(folder, "orbsim", "outfile=ft2.fits", f"tstart={T0}", "days=30", "seed=3")
-        ok(folder, "sim", "infile=point.xml", "scfile=ft2.fits", "outfile=ft1.fits", f"ra={RA}", f"dec={DEC}",
-           "rad=15", "emin=100", "emax=100000", "edisp=no", "seed=4")
+        ok(
+            folder,
+            "sim",
+            "infile=point.xml",
+            "scfile=ft2.fits",
+            "outfile=ft1.fits",
+            f"ra={RA}",
+            f"dec={DEC}",
+            "rad=15",
+            "emin=100",
+            "emax=100000",
+            "edisp=no",
+            "seed=4",
+        )
         return folder
     finally:
         for k, v in saved.items():
@@ -93,8 +105,20 @@ def test_sim_reports_the_approximate_response(month: Path) -> None:
 
 def test_sim_is_reproducible(month: Path, tmp_path: Path) -> None:
     (tmp_path / "point.xml").write_text(POINT)
-    ok(tmp_path, "sim", "infile=point.xml", f"scfile={month / 'ft2.fits'}", "outfile=again.fits", f"ra={RA}",
-       f"dec={DEC}", "rad=15", "emin=100", "emax=100000", "edisp=no", "seed=4")
+    ok(
+        tmp_path,
+        "sim",
+        "infile=point.xml",
+        f"scfile={month / 'ft2.fits'}",
+        "outfile=again.fits",
+        f"ra={RA}",
+        f"dec={DEC}",
+        "rad=15",
+        "emin=100",
+        "emax=100000",
+        "edisp=no",
+        "seed=4",
+    )
     with fits.open(month / "ft1.fits") as a, fits.open(tmp_path / "again.fits") as b:
         assert np.array_equal(a["EVENTS"].data["TIME"], b["EVENTS"].data["TIME"])
         assert np.array_equal(a["EVENTS"].data["ENERGY"], b["EVENTS"].data["ENERGY"])
@@ -103,9 +127,25 @@ def test_sim_is_reproducible(month: Path, tmp_path: Path) -> None:
 def test_chain_exposure_equals_the_simulated_exposure(month: Path) -> None:
     """ltcube (zmax 180) -> expcube at 3C 279 vs sum_rows L A(E, theta) (f1 + f2 f) by direct quadrature."""
     ok(month, "ltcube", "evfile=ft1.fits", "scfile=ft2.fits", "outfile=lt.fits", "dcostheta=0.025", "binsz=1")
-    out = ok(month, "expcube", "infile=lt.fits", "cmap=none", "outfile=exp.fits", "irfs=P8R3_SOURCE_V3", "evtype=3",
-             "nxpix=3", "nypix=3", "binsz=0.1", "coordsys=CEL", f"xref={RA}", f"yref={DEC}", "proj=CAR",
-             "emin=100", "emax=100000", "enumbins=3")
+    out = ok(
+        month,
+        "expcube",
+        "infile=lt.fits",
+        "cmap=none",
+        "outfile=exp.fits",
+        "irfs=P8R3_SOURCE_V3",
+        "evtype=3",
+        "nxpix=3",
+        "nypix=3",
+        "binsz=0.1",
+        "coordsys=CEL",
+        f"xref={RA}",
+        f"yref={DEC}",
+        "proj=CAR",
+        "emin=100",
+        "emax=100000",
+        "enumbins=3",
+    )
     assert any("APPROXIMATE" in w for w in out.warnings)
     with fits.open(month / "exp.fits") as hdul:
         chain = hdul[0].data[:, 1, 1].astype(np.float64)
@@ -125,22 +165,97 @@ def test_chain_exposure_equals_the_simulated_exposure(month: Path) -> None:
 
 def test_chain_predicts_the_simulated_counts(month: Path) -> None:
     """srcmaps + model (gtmodel) with the true model predict the counts of the simulated cube."""
-    ok(month, "select", "infile=ft1.fits", "outfile=sel.fits", f"ra={RA}", f"dec={DEC}", "rad=10",
-       "emin=100", "emax=100000", "zmax=90", "evclass=128", "evtype=3")
-    ok(month, "mktime", "scfile=ft2.fits", "filter=(DATA_QUAL>0)&&(LAT_CONFIG==1)", "roicut=no",
-       "evfile=sel.fits", "outfile=gti.fits")
-    ok(month, "bin", "evfile=gti.fits", "outfile=cube.fits", "algorithm=CCUBE", "nxpix=50", "nypix=50",
-       "binsz=0.2", "coordsys=CEL", f"xref={RA}", f"yref={DEC}", "proj=AIT", "ebinalg=LOG", "emin=100",
-       "emax=100000", "enumbins=30")
-    ok(month, "ltcube", "evfile=gti.fits", "scfile=ft2.fits", "outfile=lt90.fits", "dcostheta=0.025", "binsz=1",
-       "zmax=90")
-    ok(month, "expcube", "infile=lt90.fits", "cmap=none", "outfile=allsky.fits", "irfs=P8R3_SOURCE_V3", "evtype=3",
-       "nxpix=360", "nypix=180", "binsz=1", "coordsys=CEL", f"xref={RA}", f"yref={DEC}", "proj=CAR",
-       "emin=100", "emax=100000", "enumbins=30")
-    ok(month, "srcmaps", "scfile=ft2.fits", "expcube=lt90.fits", "cmap=cube.fits", "srcmdl=point.xml",
-       "bexpmap=allsky.fits", "outfile=srcmaps.fits", "irfs=CALDB")
-    ok(month, "model", "srcmaps=srcmaps.fits", "srcmdl=point.xml", "outfile=model.fits", "irfs=CALDB",
-       "expcube=lt90.fits", "bexpmap=allsky.fits")
+    ok(
+        month,
+        "select",
+        "infile=ft1.fits",
+        "outfile=sel.fits",
+        f"ra={RA}",
+        f"dec={DEC}",
+        "rad=10",
+        "emin=100",
+        "emax=100000",
+        "zmax=90",
+        "evclass=128",
+        "evtype=3",
+    )
+    ok(
+        month,
+        "mktime",
+        "scfile=ft2.fits",
+        "filter=(DATA_QUAL>0)&&(LAT_CONFIG==1)",
+        "roicut=no",
+        "evfile=sel.fits",
+        "outfile=gti.fits",
+    )
+    ok(
+        month,
+        "bin",
+        "evfile=gti.fits",
+        "outfile=cube.fits",
+        "algorithm=CCUBE",
+        "nxpix=50",
+        "nypix=50",
+        "binsz=0.2",
+        "coordsys=CEL",
+        f"xref={RA}",
+        f"yref={DEC}",
+        "proj=AIT",
+        "ebinalg=LOG",
+        "emin=100",
+        "emax=100000",
+        "enumbins=30",
+    )
+    ok(
+        month,
+        "ltcube",
+        "evfile=gti.fits",
+        "scfile=ft2.fits",
+        "outfile=lt90.fits",
+        "dcostheta=0.025",
+        "binsz=1",
+        "zmax=90",
+    )
+    ok(
+        month,
+        "expcube",
+        "infile=lt90.fits",
+        "cmap=none",
+        "outfile=allsky.fits",
+        "irfs=P8R3_SOURCE_V3",
+        "evtype=3",
+        "nxpix=360",
+        "nypix=180",
+        "binsz=1",
+        "coordsys=CEL",
+        f"xref={RA}",
+        f"yref={DEC}",
+        "proj=CAR",
+        "emin=100",
+        "emax=100000",
+        "enumbins=30",
+    )
+    ok(
+        month,
+        "srcmaps",
+        "scfile=ft2.fits",
+        "expcube=lt90.fits",
+        "cmap=cube.fits",
+        "srcmdl=point.xml",
+        "bexpmap=allsky.fits",
+        "outfile=srcmaps.fits",
+        "irfs=CALDB",
+    )
+    ok(
+        month,
+        "modelmap",
+        "srcmaps=srcmaps.fits",
+        "srcmdl=point.xml",
+        "outfile=model.fits",
+        "irfs=CALDB",
+        "expcube=lt90.fits",
+        "bexpmap=allsky.fits",
+    )
     with fits.open(month / "cube.fits") as c, fits.open(month / "model.fits") as m:
         observed = float(c[0].data.sum())
         predicted = float(m[0].data.sum())
@@ -159,48 +274,103 @@ def test_orbsim_bad_times(tmp_path: Path) -> None:
 def test_sim_bad_energies_and_missing_inputs(tmp_path: Path, month: Path) -> None:
     (tmp_path / "point.xml").write_text(POINT)
     ft2 = month / "ft2.fits"
-    error = _fails(tmp_path, "sim", "infile=point.xml", f"scfile={ft2}", "outfile=o.fits", "ra=1", "dec=1",
-                   "emin=1000", "emax=100")
+    error = _fails(
+        tmp_path,
+        "sim",
+        "infile=point.xml",
+        f"scfile={ft2}",
+        "outfile=o.fits",
+        "ra=1",
+        "dec=1",
+        "emin=1000",
+        "emax=100",
+    )
     assert "emin" in error and "emax" in error
     error = _fails(tmp_path, "sim", "infile=nope.xml", f"scfile={ft2}", "outfile=o.fits", "ra=1", "dec=1")
     assert "nope.xml" in error and "not found" in error
     error = _fails(tmp_path, "sim", "infile=point.xml", "scfile=nope.fits", "outfile=o.fits", "ra=1", "dec=1")
     assert "nope.fits" in error
-    error = _fails(tmp_path, "sim", "infile=point.xml", f"scfile={ft2}", "outfile=o.fits", "ra=1", "dec=1",
-                   "tmin=100", "tmax=200")
+    error = _fails(
+        tmp_path,
+        "sim",
+        "infile=point.xml",
+        f"scfile={ft2}",
+        "outfile=o.fits",
+        "ra=1",
+        "dec=1",
+        "tmin=100",
+        "tmax=200",
+    )
     assert "no rows" in error
 
 
 def test_sim_refuses_what_it_cannot_simulate(tmp_path: Path, month: Path) -> None:
     (tmp_path / "p.txt").write_text("0 1\n1 0.5\n2 0\n")
-    (tmp_path / "profile.xml").write_text(POINT.replace('type="PointSource"', 'type="DiffuseSource"').replace(
-        '<spatialModel type="SkyDirFunction">', '<spatialModel type="RadialProfile" file="p.txt">').replace(
-        'name="RA" scale="1" value="194.0415" />',
-        'name="Normalization" scale="1" value="1" />\n      <parameter free="0" max="360" min="-360" '
-        'name="RA" scale="1" value="194.0415" />'))
-    error = _fails(tmp_path, "sim", "infile=profile.xml", f"scfile={month / 'ft2.fits'}", "outfile=o.fits",
-                   "ra=1", "dec=1")
+    (tmp_path / "profile.xml").write_text(
+        POINT.replace('type="PointSource"', 'type="DiffuseSource"')
+        .replace('<spatialModel type="SkyDirFunction">', '<spatialModel type="RadialProfile" file="p.txt">')
+        .replace(
+            'name="RA" scale="1" value="194.0415" />',
+            'name="Normalization" scale="1" value="1" />\n      <parameter free="0" max="360" min="-360" '
+            'name="RA" scale="1" value="194.0415" />',
+        )
+    )
+    error = _fails(
+        tmp_path,
+        "sim",
+        "infile=profile.xml",
+        f"scfile={month / 'ft2.fits'}",
+        "outfile=o.fits",
+        "ra=1",
+        "dec=1",
+    )
     assert "RadialProfile cannot be simulated" in error
     (tmp_path / "point.xml").write_text(POINT)
-    error = _fails(tmp_path, "sim", "infile=point.xml", f"scfile={month / 'ft2.fits'}", "outfile=o.fits",
-                   "ra=1", "dec=1", "evtype=4")
+    error = _fails(
+        tmp_path,
+        "sim",
+        "infile=point.xml",
+        f"scfile={month / 'ft2.fits'}",
+        "outfile=o.fits",
+        "ra=1",
+        "dec=1",
+        "evtype=4",
+    )
     assert "evtype=4" in error
 
 
 def test_sim_keeps_an_existing_output_without_clobber(tmp_path: Path, month: Path) -> None:
     (tmp_path / "point.xml").write_text(POINT)
     (tmp_path / "o.fits").write_text("keep me")
-    error = _fails(tmp_path, "sim", "infile=point.xml", f"scfile={month / 'ft2.fits'}", "outfile=o.fits",
-                   "ra=1", "dec=1", "clobber=no")
+    error = _fails(
+        tmp_path,
+        "sim",
+        "infile=point.xml",
+        f"scfile={month / 'ft2.fits'}",
+        "outfile=o.fits",
+        "ra=1",
+        "dec=1",
+        "clobber=no",
+    )
     assert "exists" in error and (tmp_path / "o.fits").read_text() == "keep me"
 
 
 def test_diffuse_inputs_are_simulated(tmp_path: Path, month: Path) -> None:
     write_galactic_standin(tmp_path / "gal.fits")
-    (tmp_path / "iso.txt").write_text((builtin_caldb_root().parents[0] / "iso_demo_P8R3_SOURCE_V2_v1.txt")
-                                      .read_text())
+    (tmp_path / "iso.txt").write_text(
+        (builtin_caldb_root().parents[0] / "iso_demo_P8R3_SOURCE_V2_v1.txt").read_text()
+    )
     (tmp_path / "model.xml").write_text(builtin_model_xml("gal.fits", "iso.txt"))
-    outcome = ok(tmp_path, "sim", "infile=model.xml", f"scfile={month / 'ft2.fits'}", "outfile=o.fits",
-                 f"ra={RA}", f"dec={DEC}", "rad=10", "tmax=" + str(T0 + 5 * 86400))
+    outcome = ok(
+        tmp_path,
+        "sim",
+        "infile=model.xml",
+        f"scfile={month / 'ft2.fits'}",
+        "outfile=o.fits",
+        f"ra={RA}",
+        f"dec={DEC}",
+        "rad=10",
+        "tmax=" + str(T0 + 5 * 86400),
+    )
     counts = {row[0]: int(row[1]) for row in outcome.result.tables[0].rows}
     assert counts["iso_P8R3_SOURCE_V3_v1"] > 100 and counts["gll_iem_v07"] > 100

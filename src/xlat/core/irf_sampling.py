@@ -37,8 +37,9 @@ def _kint(u: FloatArray, g: FloatArray) -> FloatArray:
     return 1.0 - np.power(1.0 + u / g, 1.0 - g)
 
 
-def psf_components(psf: KingPsf3 | KingPsf2, energy: FloatArray,
-                   costheta: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+def psf_components(
+    psf: KingPsf3 | KingPsf2, energy: FloatArray, costheta: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """(mixture weights, sigma in rad, gamma), each (n, m): the King components of the PSF at (E, mu)."""
     if isinstance(psf, KingPsf3):
         pars, e_c, w = psf.corners(energy, costheta)
@@ -71,8 +72,9 @@ def _choose(weights: FloatArray, rng: np.random.Generator) -> IntArray:
     return np.minimum((cum < draw[:, None]).sum(axis=-1), weights.shape[1] - 1)
 
 
-def sample_psf_offsets(psf: KingPsf3 | KingPsf2, energy: FloatArray, costheta: FloatArray,
-                       rng: np.random.Generator) -> FloatArray:
+def sample_psf_offsets(
+    psf: KingPsf3 | KingPsf2, energy: FloatArray, costheta: FloatArray, rng: np.random.Generator
+) -> FloatArray:
     """Angular distances (deg) between true and measured directions, one per (E, mu)."""
     energy = np.asarray(energy, dtype=np.float64)
     out = np.zeros(energy.size)
@@ -94,12 +96,15 @@ def sample_psf_offsets(psf: KingPsf3 | KingPsf2, energy: FloatArray, costheta: F
     return np.degrees(out)
 
 
-def sample_energy_dispersion(edisp: EnergyDispersion, energy: FloatArray, costheta: FloatArray,
-                             rng: np.random.Generator) -> FloatArray:
+def sample_energy_dispersion(
+    edisp: EnergyDispersion, energy: FloatArray, costheta: FloatArray, rng: np.random.Generator
+) -> FloatArray:
     """Measured energies (MeV) for true energies (MeV) and inclinations (EDISPVER 3 only)."""
     if edisp.version != 3:
-        raise ResponseError(f"simulating energy dispersion needs an EDISPVER 3 (Pass 8) table, not version "
-                            f"{edisp.version}; simulate with edisp=no")
+        raise ResponseError(
+            f"simulating energy dispersion needs an EDISPVER 3 (Pass 8) table, not version "
+            f"{edisp.version}; simulate with edisp=no"
+        )
     e = np.asarray(energy, dtype=np.float64)
     w, _e_c, my_sf, sf_cl, pars, sf, _, _ = edisp._corner_data(e, np.asarray(costheta, dtype=np.float64))
     n = e.size

@@ -49,11 +49,25 @@ MET_JD0 = 2451910.5
 """Julian date of MET 0 (2001-01-01T00:00:00 UTC)."""
 DIPOLE_POLE = (80.1, -72.2)
 """Geographic (lat, lon) deg of the north geomagnetic pole of the centred dipole (IGRF 2010)."""
-SAA_POLYGON = np.array([
-    (-101.0, -12.0), (-99.0, -17.7), (-92.3, -30.0), (30.4, -30.0), (30.4, -25.6), (26.6, -22.3),
-    (20.3, -18.4), (8.9, -11.7), (-8.6, -1.4), (-17.5, 3.6), (-30.7, 6.4), (-44.4, 5.8),
-    (-57.8, 3.1), (-81.9, -3.0), (-98.9, -8.3),
-])
+SAA_POLYGON = np.array(
+    [
+        (-101.0, -12.0),
+        (-99.0, -17.7),
+        (-92.3, -30.0),
+        (30.4, -30.0),
+        (30.4, -25.6),
+        (26.6, -22.3),
+        (20.3, -18.4),
+        (8.9, -11.7),
+        (-8.6, -1.4),
+        (-17.5, 3.6),
+        (-30.7, 6.4),
+        (-44.4, 5.8),
+        (-57.8, 3.1),
+        (-81.9, -3.0),
+        (-98.9, -8.3),
+    ]
+)
 """SAA boundary (LON_GEO, LAT_GEO in deg): hull of SAA entry/exit points of real FT2 files."""
 LIVETIME_FIT = (1.0922, -0.15189, 0.0067)
 """Livetime fraction = a + b L_MCILWAIN, Gaussian scatter sigma (fit to real FT2 rows)."""
@@ -138,7 +152,9 @@ def sun_direction(met: FloatArray) -> tuple[FloatArray, FloatArray]:
     return ra, dec
 
 
-def rocking_angle(orbit: Orbit, met: FloatArray, amplitude: float, profile: str = "alternating") -> FloatArray:
+def rocking_angle(
+    orbit: Orbit, met: FloatArray, amplitude: float, profile: str = "alternating"
+) -> FloatArray:
     """Rocking angle (deg, + towards the orbit pole) of the survey profile at MET.
 
     ``alternating``: +-amplitude on alternate orbits (the LAT survey since 2009), sign changes
@@ -170,8 +186,11 @@ def point_in_polygon(x: FloatArray, y: FloatArray, polygon: FloatArray) -> BoolA
     return inside
 
 
-def geographic(position: FloatArray, met: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """(LON_GEO in [-180, 180), geodetic LAT_GEO deg, height above the ellipsoid m, Earth-fixed unit vectors)."""
+def geographic(
+    position: FloatArray, met: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """(LON_GEO in [-180, 180), geodetic LAT_GEO (deg), height above the ellipsoid (m), Earth-fixed
+    unit vectors)."""
     r = np.linalg.norm(position, axis=-1)
     ra, dec = sky.lonlat(position / r[..., None])
     lon = (ra - gmst_deg(met) + 180.0) % 360.0 - 180.0

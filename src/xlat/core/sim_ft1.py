@@ -19,13 +19,17 @@ from xlat.core import sky
 from xlat.core.simulate_events import Photons, Pointing
 from xlat.core.types import FloatArray, IntArray
 
-CLASS_PATTERNS = np.array([0x1018FFF, 0x10189FF, 0x1018BFF, 0x1008BFF, 0x10089FF, 0x1008FFF, 0x10009FF, 0x1000BFF],
-                          dtype=np.uint32)
+CLASS_PATTERNS = np.array(
+    [0x1018FFF, 0x10189FF, 0x1018BFF, 0x1008BFF, 0x10089FF, 0x1008FFF, 0x10009FF, 0x1000BFF], dtype=np.uint32
+)
 CLASS_COUNTS = np.array([7840, 2881, 1495, 1146, 1132, 191, 166, 120], dtype=np.float64)
-TYPE_COUNTS = np.array([  # [front/back][PSF0..3][EDISP0..3]
-    [[304, 293, 265, 188], [419, 498, 423, 286], [753, 830, 722, 445], [598, 655, 572, 325]],
-    [[1159, 1324, 1428, 1281], [383, 537, 605, 627], [70, 93, 121, 156], [1, 2, 0, 2]],
-], dtype=np.float64)
+TYPE_COUNTS = np.array(
+    [  # [front/back][PSF0..3][EDISP0..3]
+        [[304, 293, 265, 188], [419, 498, 423, 286], [753, 830, 722, 445], [598, 655, 572, 325]],
+        [[1159, 1324, 1428, 1281], [383, 537, 605, 627], [70, 93, 121, 156], [1, 2, 0, 2]],
+    ],
+    dtype=np.float64,
+)
 TRIGGER_RATE = 1500.0
 """Hz, for EVENT_ID."""
 RUN_LENGTH = 5700.0
@@ -61,8 +65,11 @@ def type_bits(bit: IntArray, rng: np.random.Generator) -> np.ndarray:
         else:
             weight = np.where(ed == b - 6, flat, 0.0)
         k = _draw(weight, sel.size, rng)
-        out[sel] = (np.uint32(1) << fb[k].astype(np.uint32)) | (np.uint32(4) << psf[k].astype(np.uint32)) | (
-            np.uint32(64) << ed[k].astype(np.uint32))
+        out[sel] = (
+            (np.uint32(1) << fb[k].astype(np.uint32))
+            | (np.uint32(4) << psf[k].astype(np.uint32))
+            | (np.uint32(64) << ed[k].astype(np.uint32))
+        )
     return out
 
 
@@ -80,8 +87,9 @@ def run_starts(pointing: Pointing, rows: IntArray, time: FloatArray) -> FloatArr
     return interval + RUN_LENGTH * np.floor((time - interval) / RUN_LENGTH)
 
 
-def event_columns(photons: Photons, pointing: Pointing, type_bit: IntArray, class_bit: int,
-                  rng: np.random.Generator) -> dict[str, np.ndarray]:
+def event_columns(
+    photons: Photons, pointing: Pointing, type_bit: IntArray, class_bit: int, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """FT1 columns of the photons, sorted by time. ``type_bit[k]`` is the bit of response type k."""
     order = np.argsort(photons.time, kind="stable")
     time, rows = photons.time[order], photons.row[order]
@@ -96,7 +104,9 @@ def event_columns(photons: Photons, pointing: Pointing, type_bit: IntArray, clas
     ra, dec = sky.lonlat(direction)
     glon, glat = sky.equatorial_to_galactic(ra, dec)
     phi = np.degrees(np.arctan2(np.einsum("ij,ij->i", direction, scy), np.einsum("ij,ij->i", direction, scx)))
-    azimuth = np.degrees(np.arctan2(np.einsum("ij,ij->i", direction, east), np.einsum("ij,ij->i", direction, north)))
+    azimuth = np.degrees(
+        np.arctan2(np.einsum("ij,ij->i", direction, east), np.einsum("ij,ij->i", direction, north))
+    )
     bits = np.asarray(type_bit, dtype=np.int64)[photons.type_index[order]]
     run = run_starts(pointing, rows, time)
     run_id = np.floor(run).astype(np.int64)
@@ -104,11 +114,22 @@ def event_columns(photons: Photons, pointing: Pointing, type_bit: IntArray, clas
     ids = np.floor((time - run) * TRIGGER_RATE).astype(np.int64) + (np.arange(n) - first)
     etype = type_bits(bits, rng)
     return {
-        "ENERGY": photons.energy[order], "RA": ra, "DEC": dec, "L": glon, "B": glat,
-        "THETA": _angle(direction, scz), "PHI": phi % 360.0, "ZENITH_ANGLE": _angle(direction, zen),
-        "EARTH_AZIMUTH_ANGLE": azimuth % 360.0, "TIME": time, "EVENT_ID": ids, "RUN_ID": run_id,
-        "RECON_VERSION": np.zeros(n, np.int16), "CALIB_VERSION": np.zeros((n, 3), np.int16),
-        "EVENT_CLASS": class_bits(n, class_bit, rng), "EVENT_TYPE": etype,
+        "ENERGY": photons.energy[order],
+        "RA": ra,
+        "DEC": dec,
+        "L": glon,
+        "B": glat,
+        "THETA": _angle(direction, scz),
+        "PHI": phi % 360.0,
+        "ZENITH_ANGLE": _angle(direction, zen),
+        "EARTH_AZIMUTH_ANGLE": azimuth % 360.0,
+        "TIME": time,
+        "EVENT_ID": ids,
+        "RUN_ID": run_id,
+        "RECON_VERSION": np.zeros(n, np.int16),
+        "CALIB_VERSION": np.zeros((n, 3), np.int16),
+        "EVENT_CLASS": class_bits(n, class_bit, rng),
+        "EVENT_TYPE": etype,
         "CONVERSION_TYPE": (etype & 2).astype(np.int16) // 2,
         "LIVETIME": (time - run) * pointing.fraction[rows],
         **{f"DIFRSP{k}": np.zeros(n, np.float32) for k in range(5)},

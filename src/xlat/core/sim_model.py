@@ -57,8 +57,9 @@ def _dnde(source: Source) -> Callable[[FloatArray], FloatArray]:
     return lambda e: spectrum_values(source, e)
 
 
-def components_from_model(model: SourceModel, envelope: Envelope, center: tuple[float, float],
-                          region_radius: float) -> list[Component]:
+def components_from_model(
+    model: SourceModel, envelope: Envelope, center: tuple[float, float], region_radius: float
+) -> list[Component]:
     """One sampler per source, in model order. Diffuse sources are simulated within
     ``region_radius`` deg of ``center`` (RA, Dec deg); other sources wherever they are."""
     comps: list[Component] = []
@@ -80,11 +81,16 @@ def components_from_model(model: SourceModel, envelope: Envelope, center: tuple[
         elif isinstance(spatial, (MapCubeFunction, SpatialMap)):
             template = spatial.require_template()
             norm = spatial.params[0].true_value
-            comps.append(TemplateComponent(source.name, template, norm, _dnde(source), ra0, dec0,
-                                           region_radius, envelope))
+            comps.append(
+                TemplateComponent(
+                    source.name, template, norm, _dnde(source), ra0, dec0, region_radius, envelope
+                )
+            )
         else:
             what = "a CompositeSource" if spatial is None else f"spatial model {spatial.type_name}"
-            raise ModelError(f"source {source.name!r}: {what} cannot be simulated (point sources, "
-                             "RadialGaussian/RadialDisk, ConstantValue, MapCubeFunction and SpatialMap can)")
+            raise ModelError(
+                f"source {source.name!r}: {what} cannot be simulated (point sources, "
+                "RadialGaussian/RadialDisk, ConstantValue, MapCubeFunction and SpatialMap can)"
+            )
         comps[-1].edisp = source.apply_edisp
     return comps

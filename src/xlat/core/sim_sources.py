@@ -43,7 +43,7 @@ class Envelope:
         """The bound over each interval [lo, hi] (max over the grid segments it touches)."""
         k0 = np.clip(np.searchsorted(self.edges, lo, side="right") - 1, 0, self.amax.size - 1)
         k1 = np.clip(np.searchsorted(self.edges, hi, side="left") - 1, k0, self.amax.size - 1)
-        return np.array([self.amax[a:b + 1].max() for a, b in zip(np.ravel(k0), np.ravel(k1), strict=True)])
+        return np.array([self.amax[a : b + 1].max() for a, b in zip(np.ravel(k0), np.ravel(k1), strict=True)])
 
 
 def efficiency_bound(response: InstrumentResponse, energy: FloatArray) -> FloatArray:
@@ -122,7 +122,7 @@ class SpectrumSampler:
 
 
 def _rotate_from(center: FloatArray, offset_deg: FloatArray, azimuth: FloatArray) -> FloatArray:
-    """Unit vectors at angular distance ``offset_deg`` and position angle ``azimuth`` (rad) from ``center``."""
+    """Unit vectors at ``offset_deg`` from ``center`` at position angle ``azimuth`` (rad)."""
     center = np.broadcast_to(np.asarray(center, dtype=np.float64), (np.size(offset_deg), 3))
     ref = np.where(np.abs(center[:, 2:3]) < 0.9, np.array([[0.0, 0.0, 1.0]]), np.array([[1.0, 0.0, 0.0]]))
     e1 = np.cross(ref, center)
@@ -157,8 +157,15 @@ class Component:
 class PointComponent(Component):
     """A point source, or a radial Gaussian / disk around ``center`` (``profile`` 'gauss' / 'disk')."""
 
-    def __init__(self, name: str, ra: float, dec: float, spectrum: SpectrumSampler,
-                 profile: str = "point", width: float = 0.0) -> None:
+    def __init__(
+        self,
+        name: str,
+        ra: float,
+        dec: float,
+        spectrum: SpectrumSampler,
+        profile: str = "point",
+        width: float = 0.0,
+    ) -> None:
         self.name, self.spectrum, self.profile, self.width = name, spectrum, profile, float(width)
         self.center = sky.unit_vectors(ra, dec)
         self.radius = {"point": 0.0, "gauss": 5.0 * width, "disk": width}[profile]
@@ -178,8 +185,9 @@ class PointComponent(Component):
 class ConeComponent(Component):
     """Uniform intensity ``value`` (sr^-1 x spectrum) inside a cone (the isotropic source)."""
 
-    def __init__(self, name: str, ra: float, dec: float, radius: float, value: float,
-                 spectrum: SpectrumSampler) -> None:
+    def __init__(
+        self, name: str, ra: float, dec: float, radius: float, value: float, spectrum: SpectrumSampler
+    ) -> None:
         self.name, self.spectrum, self.radius = name, spectrum, float(radius)
         self.center = sky.unit_vectors(ra, dec)
         self.cos_r = np.cos(np.radians(radius))
@@ -195,12 +203,21 @@ class ConeComponent(Component):
 class TemplateComponent(Component):
     """A map cube or 2-D map (x a spectrum) restricted to the pixels within a cone."""
 
-    def __init__(self, name: str, template: SkyTemplate, norm: float, dnde, ra: float, dec: float,
-                 radius: float, envelope: Envelope) -> None:
+    def __init__(
+        self,
+        name: str,
+        template: SkyTemplate,
+        norm: float,
+        dnde,
+        ra: float,
+        dec: float,
+        radius: float,
+        envelope: Envelope,
+    ) -> None:
         self.name, self.template, self.radius = name, template, float(radius)
         self.center = sky.unit_vectors(ra, dec)
         ny, nx = template.shape
-        yy, xx = np.mgrid[1:ny + 1, 1:nx + 1]
+        yy, xx = np.mgrid[1 : ny + 1, 1 : nx + 1]
         with np.errstate(invalid="ignore"):
             lon, lat = template.wcs.wcs_pix2world(xx.ravel().astype(float), yy.ravel().astype(float), 1)
         ra_p, dec_p = sky.from_frame(np.asarray(lon), np.asarray(lat), template.coordsys)
@@ -223,8 +240,11 @@ class TemplateComponent(Component):
         values = np.maximum(values * norm * spec[:, None], 0.0)  # (n_nodes, n_pixels)
         omega = template.solid_angles().ravel()[inside].astype(np.float64)
         g = _pl_index(values[:-1], values[1:], nodes[:-1, None], nodes[1:, None])
-        flux = np.where((values[:-1] > 0) & (values[1:] > 0),
-                        _pl_integral(values[:-1], nodes[:-1, None], nodes[1:, None], g), 0.0)
+        flux = np.where(
+            (values[:-1] > 0) & (values[1:] > 0),
+            _pl_integral(values[:-1], nodes[:-1, None], nodes[1:, None], g),
+            0.0,
+        )
         bound = envelope.over(nodes[:-1], nodes[1:])
         self.weights = np.cumsum((flux * bound[:, None] * omega[None, :]).ravel())
         self.nodes, self.index, self.bound = nodes, g, bound
@@ -232,8 +252,10 @@ class TemplateComponent(Component):
 
     def sample(self, n, rng):
         npix = self.pixels.size
-        flat = np.minimum(np.searchsorted(self.weights, rng.random(n) * self.weights[-1], side="right"),
-                          self.weights.size - 1)
+        flat = np.minimum(
+            np.searchsorted(self.weights, rng.random(n) * self.weights[-1], side="right"),
+            self.weights.size - 1,
+        )
         k, p = np.divmod(flat, npix)
         energy = _pl_draw(self.nodes[k], self.nodes[k + 1], self.index[k, p], rng.random(n))
         ny, nx = self.template.shape

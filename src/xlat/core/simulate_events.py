@@ -69,10 +69,15 @@ class Pointing:
         height = np.asarray(cols["RAD_GEO"], np.float64) if "RAD_GEO" in cols else np.array([565e3])
         radius = 6371e3
         limb = 180.0 - float(np.degrees(np.arcsin(radius / (radius + np.median(height)))))
-        return cls(np.asarray(cols["START"], np.float64), np.asarray(cols["STOP"], np.float64),
-                   np.asarray(cols["LIVETIME"], np.float64),
-                   sky.unit_vectors(cols["RA_SCZ"], cols["DEC_SCZ"]), sky.unit_vectors(cols["RA_SCX"], cols["DEC_SCX"]),
-                   sky.unit_vectors(cols["RA_ZENITH"], cols["DEC_ZENITH"]), limb)
+        return cls(
+            np.asarray(cols["START"], np.float64),
+            np.asarray(cols["STOP"], np.float64),
+            np.asarray(cols["LIVETIME"], np.float64),
+            sky.unit_vectors(cols["RA_SCZ"], cols["DEC_SCZ"]),
+            sky.unit_vectors(cols["RA_SCX"], cols["DEC_SCX"]),
+            sky.unit_vectors(cols["RA_ZENITH"], cols["DEC_ZENITH"]),
+            limb,
+        )
 
     @property
     def fraction(self) -> FloatArray:
@@ -91,7 +96,7 @@ class Pointing:
         return out[0], out[1], out[2]
 
     def visible(self, center: FloatArray, radius: float, min_costheta: float) -> np.ndarray:
-        """Rows during which a cone (centre unit vector, radius deg) can be in the field of view and above the limb."""
+        """Rows in which a cone (centre unit vector, radius deg) can be in the field of view and up."""
         nxt = self.next_row
         fov = np.radians(np.degrees(np.arccos(min_costheta)) + radius + VIS_MARGIN_DEG)
         limb = np.radians(min(self.limb_deg + radius + VIS_MARGIN_DEG, 180.0))
@@ -137,9 +142,17 @@ def _concat(parts: list[dict[str, np.ndarray]], key: str, empty: np.ndarray) -> 
     return np.concatenate([p[key] for p in parts]) if parts else empty
 
 
-def simulate_photons(components: Sequence[Component], pointing: Pointing, response: InstrumentResponse,
-                     cuts: Cuts, rng: np.random.Generator, *, edisp: bool = True,
-                     progress: Progress = NO_PROGRESS, cancel: CancelToken = NEVER_CANCEL) -> Photons:
+def simulate_photons(
+    components: Sequence[Component],
+    pointing: Pointing,
+    response: InstrumentResponse,
+    cuts: Cuts,
+    rng: np.random.Generator,
+    *,
+    edisp: bool = True,
+    progress: Progress = NO_PROGRESS,
+    cancel: CancelToken = NEVER_CANCEL,
+) -> Photons:
     """Detected photons of every component passing ``cuts`` (see the module docstring)."""
     min_mu = min(t.aeff.grid.min_costheta for t in response.types)
     fraction = pointing.fraction
@@ -152,7 +165,9 @@ def simulate_photons(components: Sequence[Component], pointing: Pointing, respon
             cancel.check()
             cum = pointing.cumulative
             if cum.size and comp.rate * cum[-1] > SCAN_ABOVE:
-                cum = np.cumsum(np.where(pointing.visible(comp.center, comp.radius, min_mu), pointing.livetime, 0.0))
+                cum = np.cumsum(
+                    np.where(pointing.visible(comp.center, comp.radius, min_mu), pointing.livetime, 0.0)
+                )
             total = int(rng.poisson(comp.rate * cum[-1])) if cum.size and cum[-1] > 0 and comp.rate > 0 else 0
             candidates.append(total)
             done = 0
@@ -167,16 +182,32 @@ def simulate_photons(components: Sequence[Component], pointing: Pointing, respon
         task.close()
     f8, i8 = np.zeros(0), np.zeros(0, dtype=np.int64)
     v3 = np.zeros((0, 3))
-    return Photons(time=_concat(parts, "time", f8), row=_concat(parts, "row", i8),
-                   component=_concat(parts, "component", i8), type_index=_concat(parts, "type", i8),
-                   true_energy=_concat(parts, "true_energy", f8), energy=_concat(parts, "energy", f8),
-                   true_dir=_concat(parts, "true_dir", v3), direction=_concat(parts, "direction", v3),
-                   candidates=tuple(candidates), clipped=clipped)
+    return Photons(
+        time=_concat(parts, "time", f8),
+        row=_concat(parts, "row", i8),
+        component=_concat(parts, "component", i8),
+        type_index=_concat(parts, "type", i8),
+        true_energy=_concat(parts, "true_energy", f8),
+        energy=_concat(parts, "energy", f8),
+        true_dir=_concat(parts, "true_dir", v3),
+        direction=_concat(parts, "direction", v3),
+        candidates=tuple(candidates),
+        clipped=clipped,
+    )
 
 
-def _chunk(comp: Component, index: int, n: int, cum: FloatArray, pointing: Pointing, fraction: FloatArray,
-           response: InstrumentResponse, cuts: Cuts, rng: np.random.Generator,
-           edisp: bool) -> tuple[dict[str, np.ndarray], int]:
+def _chunk(
+    comp: Component,
+    index: int,
+    n: int,
+    cum: FloatArray,
+    pointing: Pointing,
+    fraction: FloatArray,
+    response: InstrumentResponse,
+    cuts: Cuts,
+    rng: np.random.Generator,
+    edisp: bool,
+) -> tuple[dict[str, np.ndarray], int]:
     rows = np.minimum(np.searchsorted(cum, rng.random(n) * cum[-1], side="right"), cum.size - 1)
     time = pointing.start[rows] + rng.random(n) * (pointing.stop[rows] - pointing.start[rows])
     dirs, energy, bound = comp.sample(n, rng)
@@ -189,9 +220,18 @@ def _chunk(comp: Component, index: int, n: int, cum: FloatArray, pointing: Point
     prob = np.where(above, prob, 0.0)
     n_clip = int(np.count_nonzero(prob > 1.0))
     keep = rng.random(n) < prob
-    rows, time, dirs, energy, mu, areas = rows[keep], time[keep], dirs[keep], energy[keep], mu[keep], areas[keep]
+    rows, time, dirs, energy, mu, areas = (
+        rows[keep],
+        time[keep],
+        dirs[keep],
+        energy[keep],
+        mu[keep],
+        areas[keep],
+    )
     cum_a = np.cumsum(areas, axis=-1)
-    kind = np.minimum((cum_a < (rng.random(rows.size) * cum_a[:, -1])[:, None]).sum(axis=-1), areas.shape[1] - 1)
+    kind = np.minimum(
+        (cum_a < (rng.random(rows.size) * cum_a[:, -1])[:, None]).sum(axis=-1), areas.shape[1] - 1
+    )
     measured = energy.copy()
     offsets = np.zeros(rows.size)
     for t, tr in enumerate(response.types):
@@ -207,7 +247,14 @@ def _chunk(comp: Component, index: int, n: int, cum: FloatArray, pointing: Point
     if cuts.cone is not None:
         ra0, dec0, rad = cuts.cone
         ok &= direction @ sky.unit_vectors(ra0, dec0) >= np.cos(np.radians(rad))
-    part = {"time": time[ok], "row": rows[ok], "component": np.full(int(ok.sum()), index, dtype=np.int64),
-            "type": kind[ok].astype(np.int64), "true_energy": energy[ok], "energy": measured[ok],
-            "true_dir": dirs[ok], "direction": direction[ok]}
+    part = {
+        "time": time[ok],
+        "row": rows[ok],
+        "component": np.full(int(ok.sum()), index, dtype=np.int64),
+        "type": kind[ok].astype(np.int64),
+        "true_energy": energy[ok],
+        "energy": measured[ok],
+        "true_dir": dirs[ok],
+        "direction": direction[ok],
+    }
     return part, n_clip

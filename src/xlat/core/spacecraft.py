@@ -32,8 +32,9 @@ def _saa_at(orbit: Orbit, met: FloatArray) -> np.ndarray:
     return in_saa(lon, lat)
 
 
-def good_intervals(orbit: Orbit, tstart: float, tstop: float, step: float,
-                   saa: bool = True) -> tuple[FloatArray, FloatArray]:
+def good_intervals(
+    orbit: Orbit, tstart: float, tstop: float, step: float, saa: bool = True
+) -> tuple[FloatArray, FloatArray]:
     """(starts, stops) of the data-taking intervals: [tstart, tstop] minus the SAA passages."""
     grid = np.append(tstart + step * np.arange(int(np.ceil((tstop - tstart) / step))), tstop)
     if not saa:
@@ -67,9 +68,17 @@ def row_times(starts: FloatArray, stops: FloatArray, step: float) -> tuple[Float
     return row_start[keep], row_stop[keep]
 
 
-def simulate_pointing(tstart: float, tstop: float, rng: np.random.Generator, *, orbit: Orbit | None = None,
-                      rock_deg: float = 50.0, profile: str = "alternating", step: float = 30.0,
-                      saa: bool = True) -> dict[str, np.ndarray]:
+def simulate_pointing(
+    tstart: float,
+    tstop: float,
+    rng: np.random.Generator,
+    *,
+    orbit: Orbit | None = None,
+    rock_deg: float = 50.0,
+    profile: str = "alternating",
+    step: float = 30.0,
+    saa: bool = True,
+) -> dict[str, np.ndarray]:
     """FT2 columns for a survey from ``tstart`` to ``tstop`` (MET s). Angles deg, positions m."""
     orbit = orbit or Orbit(epoch=tstart)
     start, stop = row_times(*good_intervals(orbit, tstart, tstop, step, saa), step)
@@ -84,25 +93,45 @@ def simulate_pointing(tstart: float, tstop: float, rng: np.random.Generator, *, 
     scx = sun - np.sum(sun * scz, axis=-1, keepdims=True) * scz
     norm = np.linalg.norm(scx, axis=-1, keepdims=True)
     fallback = np.cross(pole, scz)
-    scx = np.where(norm > 1e-6, scx / np.maximum(norm, 1e-12), fallback / np.linalg.norm(fallback, axis=-1,
-                                                                                          keepdims=True))
+    scx = np.where(
+        norm > 1e-6,
+        scx / np.maximum(norm, 1e-12),
+        fallback / np.linalg.norm(fallback, axis=-1, keepdims=True),
+    )
     scy = np.cross(scz, scx)
     lon, lat, height, earth_fixed = geographic(pos, start)
     mag = geomagnetic(earth_fixed, r)
     a, b, scatter = LIVETIME_FIT
     frac = np.clip(a + b * mag["L_MCILWAIN"] + scatter * rng.standard_normal(start.size), 0.5, 0.98)
     q = quaternion(scx, scy, scz)
-    out: dict[str, np.ndarray] = {"START": start, "STOP": stop, "SC_POSITION": pos, "LAT_GEO": lat,
-                                  "LON_GEO": lon, "RAD_GEO": height}
+    out: dict[str, np.ndarray] = {
+        "START": start,
+        "STOP": stop,
+        "SC_POSITION": pos,
+        "LAT_GEO": lat,
+        "LON_GEO": lon,
+        "RAD_GEO": height,
+    }
     for name, vec in (("ZENITH", zenith), ("SCZ", scz), ("SCX", scx), ("NPOLE", pole)):
         ra, dec = sky.lonlat(vec)
         out[f"RA_{name}"], out[f"DEC_{name}"] = ra, dec
     out.update(mag)
     n = start.size
-    out.update({
-        "IN_SAA": np.zeros(n, dtype=bool), "ROCK_ANGLE": rock, "LAT_MODE": np.full(n, 5, np.int32),
-        "LAT_CONFIG": np.ones(n, np.uint8), "DATA_QUAL": np.ones(n, np.int16), "LIVETIME": frac * (stop - start),
-        "QSJ_1": q[:, 0], "QSJ_2": q[:, 1], "QSJ_3": q[:, 2], "QSJ_4": q[:, 3],
-        "RA_SUN": ra_sun, "DEC_SUN": dec_sun, "SC_VELOCITY": vel,
-    })
+    out.update(
+        {
+            "IN_SAA": np.zeros(n, dtype=bool),
+            "ROCK_ANGLE": rock,
+            "LAT_MODE": np.full(n, 5, np.int32),
+            "LAT_CONFIG": np.ones(n, np.uint8),
+            "DATA_QUAL": np.ones(n, np.int16),
+            "LIVETIME": frac * (stop - start),
+            "QSJ_1": q[:, 0],
+            "QSJ_2": q[:, 1],
+            "QSJ_3": q[:, 2],
+            "QSJ_4": q[:, 3],
+            "RA_SUN": ra_sun,
+            "DEC_SUN": dec_sun,
+            "SC_VELOCITY": vel,
+        }
+    )
     return out

@@ -35,19 +35,35 @@ def write_galactic_standin(path: str | Path, binsz: float = 1.0, clobber: bool =
     data = galactic_standin.cube(ll, bb).astype(np.float32)
     primary = fits.PrimaryHDU(data)
     h = primary.header
-    for key, value in (("CTYPE1", "GLON-CAR"), ("CRPIX1", (nx + 1) / 2.0), ("CRVAL1", 0.0), ("CDELT1", -binsz),
-                       ("CUNIT1", "deg"), ("CTYPE2", "GLAT-CAR"), ("CRPIX2", (ny + 1) / 2.0), ("CRVAL2", 0.0),
-                       ("CDELT2", binsz), ("CUNIT2", "deg"), ("CTYPE3", "Energy"), ("CRPIX3", 1.0),
-                       ("CRVAL3", 1.0), ("CDELT3", 1.0), ("BUNIT", "photon/cm**2/MeV/s/sr")):
+    for key, value in (
+        ("CTYPE1", "GLON-CAR"),
+        ("CRPIX1", (nx + 1) / 2.0),
+        ("CRVAL1", 0.0),
+        ("CDELT1", -binsz),
+        ("CUNIT1", "deg"),
+        ("CTYPE2", "GLAT-CAR"),
+        ("CRPIX2", (ny + 1) / 2.0),
+        ("CRVAL2", 0.0),
+        ("CDELT2", binsz),
+        ("CUNIT2", "deg"),
+        ("CTYPE3", "Energy"),
+        ("CRPIX3", 1.0),
+        ("CRVAL3", 1.0),
+        ("CDELT3", 1.0),
+        ("BUNIT", "photon/cm**2/MeV/s/sr"),
+    ):
         h[key] = value
     h["ORIGIN"] = "xlat"
     h["CREATOR"] = "xlat demo (core.galactic_standin)"
-    for line in ("STAND-IN for the Galactic interstellar emission model gll_iem_v07, which xlat cannot ship:",
-                 "a smooth synthetic disc + halo with one curved spectrum (xlat.core.galactic_standin).",
-                 "Not a model of the sky; for the demo only."):
+    for line in (
+        "STAND-IN for the Galactic interstellar emission model gll_iem_v07, which xlat cannot ship:",
+        "a smooth synthetic disc + halo with one curved spectrum (xlat.core.galactic_standin).",
+        "Not a model of the sky; for the demo only.",
+    ):
         h.add_comment(line)
     energies = fits.BinTableHDU.from_columns(
-        [fits.Column("Energy", "D", "MeV", array=galactic_standin.ENERGIES)], name="ENERGIES")
+        [fits.Column("Energy", "D", "MeV", array=galactic_standin.ENERGIES)], name="ENERGIES"
+    )
     with atomic_output(path, clobber) as tmp:
         fits.HDUList([primary, energies]).writeto(tmp)
     return Path(path)

@@ -97,8 +97,17 @@ FT2_LAYOUT: tuple[ColumnDef, ...] = (
 FT1_COLUMNS = tuple(c.name for c in FT1_LAYOUT)
 FT2_COLUMNS = tuple(c.name for c in FT2_LAYOUT)
 
-_DTYPES = {"D": ">f8", "E": ">f4", "J": ">i4", "I": ">i2", "B": "u1", "L": "u1", "32X": ("u1", (4,)),
-           "3E": (">f4", (3,)), "3I": (">i2", (3,))}
+_DTYPES = {
+    "D": ">f8",
+    "E": ">f4",
+    "J": ">i4",
+    "I": ">i2",
+    "B": "u1",
+    "L": "u1",
+    "32X": ("u1", (4,)),
+    "3E": (">f4", (3,)),
+    "3I": (">i2", (3,)),
+}
 
 
 def mask_to_bits(mask: np.ndarray) -> np.ndarray:
@@ -112,7 +121,7 @@ def _card(key: str, value: Any, comment: str) -> fits.Card:
     """A card whose comment is cut to fit 80 characters (as the data server's files do)."""
     bare = fits.Card(key, value)
     room = 80 - max(len(bare.image.rstrip()), 30) - 3
-    return fits.Card(key, value, comment[:max(room, 0)])
+    return fits.Card(key, value, comment[: max(room, 0)])
 
 
 def _set(header: fits.Header, key: str, value: Any, comment: str) -> None:
@@ -179,32 +188,52 @@ def _time_keys(tstart: float, tstop: float) -> list[tuple[str, Any, str]]:
     ]
 
 
-def _primary(tstart: float, tstop: float, filename: str, creator: str, origin: str,
-             comments: Iterable[str], spacecraft: bool = False) -> fits.Header:
+def _primary(
+    tstart: float,
+    tstop: float,
+    filename: str,
+    creator: str,
+    origin: str,
+    comments: Iterable[str],
+    spacecraft: bool = False,
+) -> fits.Header:
     """The primary header; the FT2 one lacks TIMEZERO, TIMEREF and CLOCKAPP (as the server's files)."""
     header = fits.PrimaryHDU().header
     time_keys = _time_keys(tstart, tstop)
     if spacecraft:
         time_keys = [k for k in time_keys if k[0] not in ("TIMEZERO", "TIMEREF")]
     extra = [] if spacecraft else [("CLOCKAPP", False, "whether a clock drift correction has been applied")]
-    for key, value, comment in common_keys(tstart, tstop, origin) + time_keys + extra + [
+    for key, value, comment in (
+        common_keys(tstart, tstop, origin)
+        + time_keys
+        + extra
+        + [
             ("GPS_OUT", False, "whether GPS time was unavailable at any time during this interval"),
-            ("FILENAME", filename, "name of this file"), ("CREATOR", creator, "software and version creating file"),
-            ("VERSION", 0, "release version of the file"), ("PROC_VER", 0, "processing version of this file")]:
+            ("FILENAME", filename, "name of this file"),
+            ("CREATOR", creator, "software and version creating file"),
+            ("VERSION", 0, "release version of the file"),
+            ("PROC_VER", 0, "processing version of this file"),
+        ]
+    ):
         _set(header, key, value, comment)
     for line in comments:
         header.add_comment(line)
     return header
 
 
-def _table_header(layout: Sequence[ColumnDef], n_rows: int, extname: str,
-                  keys: Sequence[tuple[str, Any, str]]) -> fits.Header:
+def _table_header(
+    layout: Sequence[ColumnDef], n_rows: int, extname: str, keys: Sequence[tuple[str, Any, str]]
+) -> fits.Header:
     dtype = np.dtype([(c.name, _DTYPES[c.form]) for c in layout])
     cards: list[tuple[str, Any, str]] = [
-        ("XTENSION", "BINTABLE", "binary table extension"), ("BITPIX", 8, "8-bit bytes"),
-        ("NAXIS", 2, "2-dimensional binary table"), ("NAXIS1", dtype.itemsize, "width of table in bytes"),
-        ("NAXIS2", n_rows, "number of rows in table"), ("PCOUNT", 0, "size of special data area"),
-        ("GCOUNT", 1, "one data group (required keyword)"), ("TFIELDS", len(layout), "number of fields in each row"),
+        ("XTENSION", "BINTABLE", "binary table extension"),
+        ("BITPIX", 8, "8-bit bytes"),
+        ("NAXIS", 2, "2-dimensional binary table"),
+        ("NAXIS1", dtype.itemsize, "width of table in bytes"),
+        ("NAXIS2", n_rows, "number of rows in table"),
+        ("PCOUNT", 0, "size of special data area"),
+        ("GCOUNT", 1, "one data group (required keyword)"),
+        ("TFIELDS", len(layout), "number of fields in each row"),
     ]
     for k, c in enumerate(layout, start=1):
         cards.append((f"TTYPE{k}", c.name, c.comment))
@@ -221,8 +250,13 @@ def _table_header(layout: Sequence[ColumnDef], n_rows: int, extname: str,
     return fits.Header([_card(*card) for card in cards])
 
 
-def _write(path: Path, clobber: bool, primary: fits.Header, tables: Sequence[tuple[fits.Header, np.ndarray]],
-           extra: Sequence[fits.BinTableHDU] = ()) -> Path:
+def _write(
+    path: Path,
+    clobber: bool,
+    primary: fits.Header,
+    tables: Sequence[tuple[fits.Header, np.ndarray]],
+    extra: Sequence[fits.BinTableHDU] = (),
+) -> Path:
     with atomic_output(path, clobber) as tmp:
         with open(tmp, "wb") as f:
             f.write(primary.tostring().encode("ascii"))
@@ -247,16 +281,24 @@ def _hdu_bytes(hdu: fits.BinTableHDU) -> bytes:
     return raw[2880:]  # drop the dummy primary (one 2880-byte block)
 
 
-def write_new_ft2(path: str | Path, columns: Mapping[str, np.ndarray], creator: str, clobber: bool = True,
-                  origin: str = "xlat", comments: Iterable[str] = ()) -> Path:
+def write_new_ft2(
+    path: str | Path,
+    columns: Mapping[str, np.ndarray],
+    creator: str,
+    clobber: bool = True,
+    origin: str = "xlat",
+    comments: Iterable[str] = (),
+) -> Path:
     """An FT2 spacecraft file (PRIMARY, SC_DATA) from row columns (names of :data:`FT2_LAYOUT`)."""
     out = Path(path)
     tstart, tstop = float(columns["START"][0]), float(columns["STOP"][-1])
     rec = _records(FT2_LAYOUT, columns)
     keys = common_keys(tstart, tstop, origin) + _time_keys(tstart, tstop)
-    keys += [("TASSIGN", "SATELLITE", "location where time assignment performed"),
-             ("CLOCKAPP", False, "whether a clock drift correction has been applied"),
-             ("GPS_OUT", False, "whether GPS time was unavailable at any time during this interval")]
+    keys += [
+        ("TASSIGN", "SATELLITE", "location where time assignment performed"),
+        ("CLOCKAPP", False, "whether a clock drift correction has been applied"),
+        ("GPS_OUT", False, "whether GPS time was unavailable at any time during this interval"),
+    ]
     header = _table_header(FT2_LAYOUT, rec.shape[0], "SC_DATA", keys)
     for line in comments:
         header.add_comment(line)
@@ -283,14 +325,18 @@ def write_new_ft1(
     comments = list(comments)
     rec = _records(FT1_LAYOUT, columns)
     keys = common_keys(tstart, tstop, origin)
-    keys += [("HDUCLASS", "OGIP", "format conforms to OGIP standard"),
-             ("HDUCLAS1", "EVENTS", "extension contains events"),
-             ("HDUCLAS2", "ALL", "extension contains all events detected")]
+    keys += [
+        ("HDUCLASS", "OGIP", "format conforms to OGIP standard"),
+        ("HDUCLAS1", "EVENTS", "extension contains events"),
+        ("HDUCLAS2", "ALL", "extension contains all events detected"),
+    ]
     keys += _time_keys(tstart, tstop)
-    keys += [("CLOCKAPP", False, "whether a clock drift correction has been applied"),
-             ("GPS_OUT", False, "whether GPS time was unavailable at any time during this interval"),
-             ("PASS_VER", pass_ver, "IRF pass version corresponding to a specific set of event classes"),
-             ("NDIFRSP", 5, "Number of diffuse response labels")]
+    keys += [
+        ("CLOCKAPP", False, "whether a clock drift correction has been applied"),
+        ("GPS_OUT", False, "whether GPS time was unavailable at any time during this interval"),
+        ("PASS_VER", pass_ver, "IRF pass version corresponding to a specific set of event classes"),
+        ("NDIFRSP", 5, "Number of diffuse response labels"),
+    ]
     keys += [(f"DIFRSP{k}", "NONE", f"Diffuse response label for component {k}") for k in range(5)]
     header = _table_header(FT1_LAYOUT, rec.shape[0], "EVENTS", keys)
     for line in comments:
@@ -298,10 +344,17 @@ def write_new_ft1(
     for line in history:
         header.add_history(line)
     dss.write(header)
-    template = fits.Header([_card(k, v, c) for k, v, c in common_keys(tstart, tstop, origin)
-                            + _time_keys(tstart, tstop) + [
-                                ("CLOCKAPP", False, "whether a clock drift correction has been applied"),
-                                ("GPS_OUT", False, "whether GPS time was unavailable at any time during this interval")]])
+    template = fits.Header(
+        [
+            _card(k, v, c)
+            for k, v, c in common_keys(tstart, tstop, origin)
+            + _time_keys(tstart, tstop)
+            + [
+                ("CLOCKAPP", False, "whether a clock drift correction has been applied"),
+                ("GPS_OUT", False, "whether GPS time was unavailable at any time during this interval"),
+            ]
+        ]
+    )
     gti_table = gti_hdu(gti, template=template)
     gti_table.header["TLMIN1"], gti_table.header["TLMAX1"] = 0.0, _BIG
     gti_table.header["TLMIN2"], gti_table.header["TLMAX2"] = 0.0, _BIG

@@ -38,8 +38,12 @@ class Demo(Command):
     outdir: str = arg("./xlat-demo", kind="file", help="Folder for the demo data and products")
     seed: int = arg(20261125, kind="int", minimum=0, help="Seed of the simulated data", record=True)
     rebuild: bool = arg(False, kind="bool", help="Simulate the inputs again even if they are cached")
-    days: float = arg(0.0, kind="float", minimum=0,
-                      help="Simulate only this many days from the tutorial's start (0: its 2 years)")
+    days: float = arg(
+        0.0,
+        kind="float",
+        minimum=0,
+        help="Simulate only this many days from the tutorial's start (0: its 2 years)",
+    )
 
     opens_session: ClassVar[bool] = True
     """The shell opens the interactive session on the demo's result when stdin is a terminal."""
@@ -67,14 +71,40 @@ class Demo(Command):
             steps.write_model_inputs(plan)
             commands: list[Command] = []
             if plan.catalog is not None:
-                commands.append(Catalog(catalog=str(plan.catalog), ra=steps.CENTER[0], dec=steps.CENTER[1],
-                                        rad=15.0, outfile=steps.MODEL, regfile="none",
-                                        galdiff=steps.STANDIN_NAME, isodiff=steps.ISO_NAME))
-            commands.append(Orbsim(outfile=steps.FT2, tstart=steps.TSTART, tstop=steps.tstop(self.days),
-                                   timestep=steps.ROW_SECONDS, seed=self.seed))
-            commands.append(Sim(infile=steps.MODEL, scfile=steps.FT2, outfile=steps.FT1, ra=steps.CENTER[0],
-                                dec=steps.CENTER[1], rad=steps.QUERY_RADIUS, emin=100.0, emax=500000.0,
-                                seed=self.seed))
+                commands.append(
+                    Catalog(
+                        catalog=str(plan.catalog),
+                        ra=steps.CENTER[0],
+                        dec=steps.CENTER[1],
+                        rad=15.0,
+                        outfile=steps.MODEL,
+                        regfile="none",
+                        galdiff=steps.STANDIN_NAME,
+                        isodiff=steps.ISO_NAME,
+                    )
+                )
+            commands.append(
+                Orbsim(
+                    outfile=steps.FT2,
+                    tstart=steps.TSTART,
+                    tstop=steps.tstop(self.days),
+                    timestep=steps.ROW_SECONDS,
+                    seed=self.seed,
+                )
+            )
+            commands.append(
+                Sim(
+                    infile=steps.MODEL,
+                    scfile=steps.FT2,
+                    outfile=steps.FT1,
+                    ra=steps.CENTER[0],
+                    dec=steps.CENTER[1],
+                    rad=steps.QUERY_RADIUS,
+                    emin=100.0,
+                    emax=500000.0,
+                    seed=self.seed,
+                )
+            )
             for cmd in commands:
                 _forward(executor, _checked(inner.run(cmd), XlatError))
             steps.write_stamp(plan)
@@ -90,8 +120,12 @@ class Demo(Command):
             steps_run += 1
         replayed = time.perf_counter() - replay_start
         _hand_over(executor, inner)
-        items: list[Any] = [Message(f"demo: {made}; replayed {script.name} ({steps_run} steps) "
-                                    f"in {replayed:.1f} s; products in {folder}")]
+        items: list[Any] = [
+            Message(
+                f"demo: {made}; replayed {script.name} ({steps_run} steps) "
+                f"in {replayed:.1f} s; products in {folder}"
+            )
+        ]
         table = steps.fit_table(folder)
         if table is not None:
             items.append(table)

@@ -33,12 +33,16 @@ class Orbsim(ToolCommand):
 
     outfile: str = arg(REQUIRED, kind="file", query=True, help="Output FT2 file")
     tstart: float = arg(TUTORIAL_TSTART, kind="float", minimum=0, query=True, help="Start time (MET s)")
-    tstop: float | None = arg(None, kind="float", indef=True, minimum=0, query=True,
-                              help="Stop time (MET s; INDEF: tstart + days)")
+    tstop: float | None = arg(
+        None, kind="float", indef=True, minimum=0, query=True, help="Stop time (MET s; INDEF: tstart + days)"
+    )
     days: float = arg(1.0, kind="float", minimum=0, help="Duration in days when tstop is INDEF")
     rockangle: float = arg(50.0, kind="float", minimum=-90, maximum=90, help="Rocking angle (deg)")
-    rockprofile: str = arg("alternating", choices=("alternating", "fixed"),
-                           help="alternating: +-rockangle on alternate orbits; fixed: always +rockangle")
+    rockprofile: str = arg(
+        "alternating",
+        choices=("alternating", "fixed"),
+        help="alternating: +-rockangle on alternate orbits; fixed: always +rockangle",
+    )
     altitude: float = arg(565.0, kind="float", minimum=200, maximum=2000, help="Orbit altitude (km)")
     inclination: float = arg(25.6, kind="float", minimum=0, maximum=90, help="Orbit inclination (deg)")
     timestep: float = arg(30.0, kind="float", minimum=1, maximum=600, help="Row length (s)")
@@ -66,19 +70,32 @@ class Sim(ToolCommand):
     infile: str = arg(REQUIRED, kind="file", query=True, help="XML source model")
     scfile: str = arg(REQUIRED, kind="file", query=True, help="Spacecraft (FT2) file")
     outfile: str = arg(REQUIRED, kind="file", query=True, help="Output FT1 file")
-    ra: float = arg(REQUIRED, kind="float", minimum=0, maximum=360, query=True, help="RA of the cone centre (deg)")
-    dec: float = arg(REQUIRED, kind="float", minimum=-90, maximum=90, query=True, help="Dec of the cone centre (deg)")
+    ra: float = arg(
+        REQUIRED, kind="float", minimum=0, maximum=360, query=True, help="RA of the cone centre (deg)"
+    )
+    dec: float = arg(
+        REQUIRED, kind="float", minimum=-90, maximum=90, query=True, help="Dec of the cone centre (deg)"
+    )
     rad: float = arg(20.0, kind="float", minimum=0, maximum=180, query=True, help="Cone radius (deg)")
     emin: float = arg(100.0, kind="float", minimum=1, query=True, help="Minimum measured energy (MeV)")
     emax: float = arg(500000.0, kind="float", minimum=1, query=True, help="Maximum measured energy (MeV)")
-    tmin: float | None = arg(None, kind="float", indef=True, minimum=0, help="Start time (MET s; INDEF: scfile start)")
-    tmax: float | None = arg(None, kind="float", indef=True, minimum=0, help="Stop time (MET s; INDEF: scfile end)")
+    tmin: float | None = arg(
+        None, kind="float", indef=True, minimum=0, help="Start time (MET s; INDEF: scfile start)"
+    )
+    tmax: float | None = arg(
+        None, kind="float", indef=True, minimum=0, help="Stop time (MET s; INDEF: scfile end)"
+    )
     irfs: str = arg("CALDB", help="IRF name (CALDB: the newest of evclass)")
     evclass: int = arg(128, kind="int", minimum=1, help="Event class bit mask (128: SOURCE)")
     evtype: int = arg(3, kind="int", minimum=1, help="Event types simulated (3: FRONT+BACK)")
     edisp: bool = arg(True, kind="bool", help="Apply energy dispersion")
-    margin: float = arg(10.0, kind="float", minimum=0, maximum=90,
-                        help="Diffuse sources are simulated out to rad + margin (deg)")
+    margin: float = arg(
+        10.0,
+        kind="float",
+        minimum=0,
+        maximum=90,
+        help="Diffuse sources are simulated out to rad + margin (deg)",
+    )
     seed: int = arg(20261125, kind="int", minimum=0, help="Random seed", record=True)
 
     def run(self, session: Session) -> StepReport:

@@ -71,8 +71,14 @@ class InputPlan:
 def plan_inputs(folder: Path, seed: int, irf: str, rebuild: bool, days: float) -> InputPlan:
     """Compare the cache stamp of ``folder`` with what these parameters would make."""
     catalog = find_fermipy_catalog()
-    key = {"xlat": __version__, "seed": seed, "irf": irf, "days": days, "rows_s": ROW_SECONDS,
-           "model": str(catalog) if catalog else "builtin"}
+    key = {
+        "xlat": __version__,
+        "seed": seed,
+        "irf": irf,
+        "days": days,
+        "rows_s": ROW_SECONDS,
+        "model": str(catalog) if catalog else "builtin",
+    }
     stamp = folder / STAMP
     plan = InputPlan(folder, key, catalog, True)
     if rebuild or not stamp.is_file() or not all(p.is_file() for p in plan.files):
@@ -111,8 +117,11 @@ def _parameters(path: Path, workdir: Path) -> dict[str, dict[str, tuple[float, f
     out: dict[str, dict[str, tuple[float, float | None]]] = {}
     for name in TARGETS:
         if name in model:
-            out[name] = {p.name: (p.true_value, None if p.error is None else p.error * abs(p.scale))
-                         for p in model[name].spectrum.params if p.free}
+            out[name] = {
+                p.name: (p.true_value, None if p.error is None else p.error * abs(p.scale))
+                for p in model[name].spectrum.params
+                if p.free
+            }
     return out
 
 
@@ -128,9 +137,14 @@ def fit_table(folder: Path) -> Table | None:
         for name, (value, error) in params.items():
             injected = truth.get(source, {}).get(name, (float("nan"), None))[0]
             pull = "" if not error else f"{(value - injected) / error:+.2f}"
-            rows.append((source, name, f"{injected:.5g}", f"{value:.5g}", f"{error:.2g}" if error else "", pull))
-    return Table("3C 279 and 3C 273: injected vs fitted (true values, i.e. value x scale)",
-                 ("source", "parameter", "injected", "fitted", "error", "pull"), tuple(rows))
+            rows.append(
+                (source, name, f"{injected:.5g}", f"{value:.5g}", f"{error:.2g}" if error else "", pull)
+            )
+    return Table(
+        "3C 279 and 3C 273: injected vs fitted (true values, i.e. value x scale)",
+        ("source", "parameter", "injected", "fitted", "error", "pull"),
+        tuple(rows),
+    )
 
 
 def check_outdir(folder: Path) -> None:
@@ -181,7 +195,9 @@ def make_demo_data(session: Any, outdir: str | Path, seed: int = 20261125, days:
     rng = np.random.default_rng(seed)
     stop = TSTART + 86400.0 * days
     rows = simulate_pointing(TSTART, stop, rng)
-    response = load_response(open_caldb(builtin_caldb_root()), "XLAT_APPROX_P8R3_SOURCE_V3", 3, psf=True, edisp=True)
+    response = load_response(
+        open_caldb(builtin_caldb_root()), "XLAT_APPROX_P8R3_SOURCE_V3", 3, psf=True, edisp=True
+    )
     emin, emax = 30.0, 300000.0
     envelope = build_envelope(response, emin / 2, emax * 2)
     comps = components_from_model(model, envelope, CENTER, QUERY_RADIUS + 10.0)
@@ -189,13 +205,15 @@ def make_demo_data(session: Any, outdir: str | Path, seed: int = 20261125, days:
     photons = simulate_photons(comps, pointing, response, Cuts(emin, emax, (*CENTER, QUERY_RADIUS)), rng)
     events = event_columns(photons, pointing, [0, 1], 7, rng)
     gti = Gti.from_arrays(rows["START"], rows["STOP"])
-    dss = DataSubspace((
-        DssEntry("TIME", "s", "TABLE", ":GTI"),
-        DssEntry("BIT_MASK(EVENT_CLASS,128,P8R3)", "DIMENSIONLESS", "1:1"),
-        DssEntry("POS(RA,DEC)", "deg", f"circle({CENTER[0]:.8f},{CENTER[1]:.8f},{QUERY_RADIUS:.8f})"),
-        DssEntry("TIME", "s", f"{TSTART:.6f}:{stop:.6f}"),
-        DssEntry("ENERGY", "MeV", f"{emin:.6f}:{emax:.6f}"),
-    ))
+    dss = DataSubspace(
+        (
+            DssEntry("TIME", "s", "TABLE", ":GTI"),
+            DssEntry("BIT_MASK(EVENT_CLASS,128,P8R3)", "DIMENSIONLESS", "1:1"),
+            DssEntry("POS(RA,DEC)", "deg", f"circle({CENTER[0]:.8f},{CENTER[1]:.8f},{QUERY_RADIUS:.8f})"),
+            DssEntry("TIME", "s", f"{TSTART:.6f}:{stop:.6f}"),
+            DssEntry("ENERGY", "MeV", f"{emin:.6f}:{emax:.6f}"),
+        )
+    )
     creator = f"xlat {__version__} demo data"
     note = ["SIMULATED data (xlat), not LAT data; APPROXIMATE built-in response XLAT_APPROX_P8R3_SOURCE_V3"]
     ft1 = write_new_ft1(folder / "demo_ft1.fits", events, gti, TSTART, stop, dss, creator, comments=note)

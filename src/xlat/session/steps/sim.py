@@ -46,33 +46,52 @@ def run_orbsim(session: Session, cmd: Params) -> StepReport:
         raise ParameterError("orbsim: more than 20 years requested; give a shorter interval")
     out = output_path(session, cmd.outfile, cmd.clobber)
     columns, orbit = spacecraft_columns(cmd.tstart, tstop, cmd)
-    write_new_ft2(out, columns, creator=f"xlat orbsim {__version__}", clobber=cmd.clobber, origin=SIM_ORIGIN,
-                  comments=orbit_comments(cmd, orbit))
+    write_new_ft2(
+        out,
+        columns,
+        creator=f"xlat orbsim {__version__}",
+        clobber=cmd.clobber,
+        origin=SIM_ORIGIN,
+        comments=orbit_comments(cmd, orbit),
+    )
     span = tstop - cmd.tstart
     covered = float(np.sum(columns["STOP"] - columns["START"]))
-    lines = (f"orbsim: {len(columns['START'])} rows from MET {cmd.tstart:.1f} to {tstop:.1f} ({span / 86400:.3g} days)",
-             f"  orbit {cmd.altitude:g} km, inclination {cmd.inclination:g} deg, nodal period "
-             f"{orbit.nodal_period / 60:.2f} min, node drift {np.degrees(orbit.node_rate) * 86400:.2f} deg/day",
-             f"  rocking {cmd.rockangle:g} deg ({cmd.rockprofile}); SAA {100 * (1 - covered / span):.1f} % of the "
-             f"time; livetime {np.sum(columns['LIVETIME']):.6g} s",
-             f"  wrote {out} (seed {cmd.seed})")
+    lines = (
+        f"orbsim: {len(columns['START'])} rows from MET {cmd.tstart:.1f} to {tstop:.1f} "
+        f"({span / 86400:.3g} days)",
+        f"  orbit {cmd.altitude:g} km, inclination {cmd.inclination:g} deg, nodal period "
+        f"{orbit.nodal_period / 60:.2f} min, node drift {np.degrees(orbit.node_rate) * 86400:.2f} deg/day",
+        f"  rocking {cmd.rockangle:g} deg ({cmd.rockprofile}); SAA {100 * (1 - covered / span):.1f} % of the "
+        f"time; livetime {np.sum(columns['LIVETIME']):.6g} s",
+        f"  wrote {out} (seed {cmd.seed})",
+    )
     return StepReport("orbsim", lines, outputs=(str(out),))
 
 
 def spacecraft_columns(tstart: float, tstop: float, cmd: Params) -> tuple[dict[str, np.ndarray], Orbit]:
     orbit = Orbit(epoch=tstart, altitude_km=cmd.altitude, inclination_deg=cmd.inclination)
     rng = np.random.default_rng(cmd.seed)
-    columns = simulate_pointing(tstart, tstop, rng, orbit=orbit, rock_deg=cmd.rockangle, profile=cmd.rockprofile,
-                                step=cmd.timestep, saa=cmd.saa)
+    columns = simulate_pointing(
+        tstart,
+        tstop,
+        rng,
+        orbit=orbit,
+        rock_deg=cmd.rockangle,
+        profile=cmd.rockprofile,
+        step=cmd.timestep,
+        saa=cmd.saa,
+    )
     return columns, orbit
 
 
 def orbit_comments(cmd: Params, orbit: Orbit) -> list[str]:
-    return [f"SIMULATED spacecraft data (xlat orbsim {__version__}), not LAT data.",
-            f"circular orbit {cmd.altitude:g} km, inclination {cmd.inclination:g} deg, nodal period "
-            f"{orbit.nodal_period:.1f} s;",
-            f"rocking {cmd.rockangle:g} deg ({cmd.rockprofile}); SAA polygon and livetime fraction from real "
-            f"FT2 files; seed {cmd.seed}"]
+    return [
+        f"SIMULATED spacecraft data (xlat orbsim {__version__}), not LAT data.",
+        f"circular orbit {cmd.altitude:g} km, inclination {cmd.inclination:g} deg, nodal period "
+        f"{orbit.nodal_period:.1f} s;",
+        f"rocking {cmd.rockangle:g} deg ({cmd.rockprofile}); SAA polygon and livetime fraction from real "
+        f"FT2 files; seed {cmd.seed}",
+    ]
 
 
 @dataclass(frozen=True)
@@ -106,13 +125,18 @@ def run_sim(session: Session, cmd: Params) -> StepReport:
     started = time.perf_counter()
     summary = simulate_events_file(session, cmd)
     top = sorted(summary.counts.items(), key=lambda kv: -kv[1])[:12]
-    table = Table("simulated events by source (the brightest)", ("source", "events"),
-                  tuple((name, str(n)) for name, n in top))
+    table = Table(
+        "simulated events by source (the brightest)",
+        ("source", "events"),
+        tuple((name, str(n)) for name, n in top),
+    )
     label = f"{summary.irf} (APPROXIMATE built-in response)" if summary.approximate else summary.irf
-    lines = (f"sim: {plural(summary.n_events, 'event')} of {plural(len(summary.counts), 'source')} with {label}",
-             f"  cone RA {cmd.ra:g} DEC {cmd.dec:g} radius {cmd.rad:g} deg, {cmd.emin:g}-{cmd.emax:g} MeV, "
-             f"energy dispersion {'on' if cmd.edisp else 'off'}, seed {cmd.seed}",
-             f"  wrote {summary.path} in {time.perf_counter() - started:.1f} s")
+    lines = (
+        f"sim: {plural(summary.n_events, 'event')} of {plural(len(summary.counts), 'source')} with {label}",
+        f"  cone RA {cmd.ra:g} DEC {cmd.dec:g} radius {cmd.rad:g} deg, {cmd.emin:g}-{cmd.emax:g} MeV, "
+        f"energy dispersion {'on' if cmd.edisp else 'off'}, seed {cmd.seed}",
+        f"  wrote {summary.path} in {time.perf_counter() - started:.1f} s",
+    )
     return StepReport("sim", lines, (table,), outputs=(str(summary.path),))
 
 
@@ -144,8 +168,16 @@ def simulate_events_file(session: Session, cmd: Params) -> SimSummary:
     comps = components_from_model(model, envelope, (cmd.ra, cmd.dec), min(cmd.rad + cmd.margin, 180.0))
     pointing = Pointing.from_columns(cols)
     rng = np.random.default_rng(cmd.seed)
-    photons = simulate_photons(comps, pointing, response, Cuts(cmd.emin, cmd.emax, (cmd.ra, cmd.dec, cmd.rad)),
-                               rng, edisp=cmd.edisp, progress=session.progress, cancel=session.cancel)
+    photons = simulate_photons(
+        comps,
+        pointing,
+        response,
+        Cuts(cmd.emin, cmd.emax, (cmd.ra, cmd.dec, cmd.rad)),
+        rng,
+        edisp=cmd.edisp,
+        progress=session.progress,
+        cancel=session.cancel,
+    )
     bits = [t.bit for t in response.types]
     class_bit = int(np.log2(cmd.evclass)) if cmd.evclass & (cmd.evclass - 1) == 0 else 7
     columns = event_columns(photons, pointing, bits, class_bit, rng)
@@ -153,23 +185,38 @@ def simulate_events_file(session: Session, cmd: Params) -> SimSummary:
     tmin, tmax = float(cols["START"][0]), float(cols["STOP"][-1])
     gti = Gti.from_arrays(cols["START"][live], cols["STOP"][live])
     approximate = is_builtin(index) or name.startswith(APPROX_PREFIX)
-    comments = [f"SIMULATED events (xlat sim {__version__}), not LAT data: model {Path(cmd.infile).name},",
-                f"IRF {name}{' (APPROXIMATE built-in response)' if approximate else ''}, "
-                f"evtype {cmd.evtype}, edisp {'yes' if cmd.edisp else 'no'}, seed {cmd.seed}"]
-    write_new_ft1(out, columns, gti, tmin, tmax, _server_dss(cmd, tmin, tmax), creator=f"xlat sim {__version__}",
-                  clobber=cmd.clobber, pass_ver=response.name.removeprefix(APPROX_PREFIX).split("_")[0],
-                  origin=SIM_ORIGIN, comments=comments)
+    comments = [
+        f"SIMULATED events (xlat sim {__version__}), not LAT data: model {Path(cmd.infile).name},",
+        f"IRF {name}{' (APPROXIMATE built-in response)' if approximate else ''}, "
+        f"evtype {cmd.evtype}, edisp {'yes' if cmd.edisp else 'no'}, seed {cmd.seed}",
+    ]
+    write_new_ft1(
+        out,
+        columns,
+        gti,
+        tmin,
+        tmax,
+        _server_dss(cmd, tmin, tmax),
+        creator=f"xlat sim {__version__}",
+        clobber=cmd.clobber,
+        pass_ver=response.name.removeprefix(APPROX_PREFIX).split("_")[0],
+        origin=SIM_ORIGIN,
+        comments=comments,
+    )
     counts = photons.counts(len(comps))
-    return SimSummary(out, len(photons), {c.name: int(n) for c, n in zip(comps, counts, strict=True)}, name,
-                      approximate)
+    return SimSummary(
+        out, len(photons), {c.name: int(n) for c, n in zip(comps, counts, strict=True)}, name, approximate
+    )
 
 
 def _server_dss(cmd: Params, tmin: float, tmax: float) -> DataSubspace:
     """DSS keywords in the order and format of the LAT data server's FT1 files."""
-    return DataSubspace((
-        DssEntry("TIME", "s", "TABLE", ":GTI"),
-        DssEntry(f"BIT_MASK(EVENT_CLASS,{cmd.evclass},P8R3)", "DIMENSIONLESS", "1:1"),
-        DssEntry("POS(RA,DEC)", "deg", f"circle({cmd.ra:.8f},{cmd.dec:.8f},{cmd.rad:.8f})"),
-        DssEntry("TIME", "s", f"{tmin:.6f}:{tmax:.6f}"),
-        DssEntry("ENERGY", "MeV", f"{cmd.emin:.6f}:{cmd.emax:.6f}"),
-    ))
+    return DataSubspace(
+        (
+            DssEntry("TIME", "s", "TABLE", ":GTI"),
+            DssEntry(f"BIT_MASK(EVENT_CLASS,{cmd.evclass},P8R3)", "DIMENSIONLESS", "1:1"),
+            DssEntry("POS(RA,DEC)", "deg", f"circle({cmd.ra:.8f},{cmd.dec:.8f},{cmd.rad:.8f})"),
+            DssEntry("TIME", "s", f"{tmin:.6f}:{tmax:.6f}"),
+            DssEntry("ENERGY", "MeV", f"{cmd.emin:.6f}:{cmd.emax:.6f}"),
+        )
+    )
