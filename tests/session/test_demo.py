@@ -191,3 +191,19 @@ def test_from_a_terminal_the_shell_opens_the_session_on_the_result(
     session = opened["session"]
     assert session.workdir == tmp_path / "xlat-demo"
     assert session.model is not None and "4FGL J1256.1-0547" in session.model  # model + data loaded
+
+
+@pytest.mark.slow
+@pytest.mark.reference
+def test_with_a_4fgl_catalogue_the_model_comes_from_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As with fermipy installed: the input model is made by `catalog` (here 4FGL-DR1, gll_psc_v18)."""
+    from conftest import require_shared
+
+    import xlat.session.steps.demo as demo_steps
+
+    catalog = require_shared("catalogs", "gll_psc_v18.fit.gz")
+    monkeypatch.setattr(demo_steps, "find_fermipy_catalog", lambda: catalog)
+    outcome = ok(tmp_path, "demo", "outdir=demo", "days=2")
+    model = (tmp_path / "demo" / "3C279_input_model.xml").read_text()
+    assert model.count("<source ") > 50 and "./xlat_galdiffuse_standin.fits" in model
+    assert "injected vs fitted" in render_result(outcome.result)

@@ -374,3 +374,15 @@ def test_diffuse_inputs_are_simulated(tmp_path: Path, month: Path) -> None:
     )
     counts = {row[0]: int(row[1]) for row in outcome.result.tables[0].rows}
     assert counts["iso_P8R3_SOURCE_V3_v1"] > 100 and counts["gll_iem_v07"] > 100
+
+
+@pytest.mark.reference
+def test_a_real_caldb_takes_precedence(tmp_path: Path, caldb: Path, month: Path) -> None:
+    """With $CALDB set (../shared/data/caldb) sim uses P8R3_SOURCE_V3 itself, with no warning."""
+    (tmp_path / "point.xml").write_text(POINT)
+    outcome = ok(tmp_path, "sim", "infile=point.xml", f"scfile={month / 'ft2.fits'}", "outfile=o.fits",
+                 f"ra={RA}", f"dec={DEC}", "rad=10", "tmax=" + str(T0 + 2 * 86400))
+    assert not outcome.warnings
+    with fits.open(tmp_path / "o.fits") as hdul:
+        text = " ".join(str(c) for c in hdul["EVENTS"].header["COMMENT"])
+        assert "IRF P8R3_SOURCE_V3," in text and "APPROXIMATE" not in text

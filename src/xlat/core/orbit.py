@@ -68,6 +68,7 @@ SAA_POLYGON = np.array(
         (-98.9, -8.3),
     ]
 )
+SAA_POLYGON.setflags(write=False)
 """SAA boundary (LON_GEO, LAT_GEO in deg): hull of SAA entry/exit points of real FT2 files."""
 LIVETIME_FIT = (1.0922, -0.15189, 0.0067)
 """Livetime fraction = a + b L_MCILWAIN, Gaussian scatter sigma (fit to real FT2 rows)."""

@@ -79,8 +79,8 @@ class Demo(Command):
                         rad=15.0,
                         outfile=steps.MODEL,
                         regfile="none",
-                        galdiff=steps.STANDIN_NAME,
-                        isodiff=steps.ISO_NAME,
+                        galdiff=f"./{steps.STANDIN_NAME}",
+                        isodiff=f"./{steps.ISO_NAME}",
                     )
                 )
             commands.append(
