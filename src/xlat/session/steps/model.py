@@ -73,10 +73,10 @@ def run_model(session: Session, cmd: Any) -> StepReport:
     todo = [s for s in sources if s.name not in maps]
     dss = counts.dss
     if todo:
-        if optional_path(session, cmd.expcube) is None:
+        if optional_path(session, cmd.expcube) is None and optional_path(session, cmd.psffile) is None:
             raise ParameterError(
                 f"model: sources {', '.join(s.name for s in todo[:3])}{' ...' if len(todo) > 3 else ''}"
-                f" have no map in {srcmaps}; give expcube (and bexpmap) to compute them"
+                f" have no map in {srcmaps}; give expcube or psffile (and bexpmap) to compute them"
             )
         obs, index, response = make_observation(session, cmd, counts, "srcmaps")
         map_srcs = prepare_sources(session, model, xml_path, todo, options, counts.geom.pixel_size)

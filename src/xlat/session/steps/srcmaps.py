@@ -23,6 +23,7 @@ from xlat.products.atomic import check_output
 from xlat.products.caldb import class_bit
 from xlat.products.ccube import CountsCube
 from xlat.products.dss import DataSubspace, DssEntry
+from xlat.products.psftable import read_psf_table
 from xlat.products.srcmaps import SourceMap, read_srcmaps, write_srcmaps
 from xlat.products.xml_model import expand_env, load_source_templates, read_source_model
 from xlat.session.results import StepReport, Table
@@ -79,19 +80,36 @@ def optional_path(session: Session, value: str) -> Path | None:
 
 
 def make_observation(session: Session, cmd: Any, counts: Any, where: str) -> tuple[Observation, Any, Any]:
-    """Response, livetime cube and exposure map of a srcmaps/model run (checked)."""
+    """Response, livetime cube (or PSF table) and exposure map of a srcmaps/model run (checked)."""
     expcube = optional_path(session, cmd.expcube)
-    if expcube is None:
-        raise ParameterError(f"{where}: expcube=none; a livetime cube is required for binned analysis")
+    psffile = optional_path(session, getattr(cmd, "psffile", "none"))
+    if expcube is None and psffile is None:
+        raise ParameterError(
+            f"{where}: expcube=none; a livetime cube is required for binned analysis "
+            "(or a gtpsf table: psffile)"
+        )
+    table = read_psf_table(psffile) if psffile is not None else None
     bexpmap = optional_path(session, cmd.bexpmap)
     index = caldb_index(getattr(cmd, "caldb", ""))
     response = resolve_response(
-        index, cmd.irfs, cmd.evtype, counts.header, f"{where}={counts.path}", psf=True
+        index, cmd.irfs, cmd.evtype, counts.header, f"{where}={counts.path}", psf=table is None
     )
+    if table is not None:
+        warn_table_irfs(psffile, table.irf_version, response.irfs_name)
     obs = load_observation(
-        counts, response, expcube, bexpmap, options_of(cmd), session.progress, session.cancel
+        counts, response, expcube if table is None else None, bexpmap, options_of(cmd), session.progress,
+        session.cancel, psf_table=table, psf_table_path=psffile,
     )
     return obs, index, response
+
+
+def warn_table_irfs(path: Any, table_irfs: str, irfs_name: str) -> None:
+    """A PSF table made for other IRFs than the run's gets a warning (gtpsf writes 'NAME (PSF)')."""
+    name = table_irfs.split("(")[0].strip()
+    if name and name != irfs_name.split("(")[0].strip():
+        warnings.warn(
+            f"{path}: PSF table made for {name}, the run uses {irfs_name}", XlatWarning, stacklevel=3
+        )
 
 
 def read_model(session: Session, srcmdl: str) -> tuple[Path, SourceModel]:
