@@ -10,6 +10,7 @@ cover the counts map). Point sources are made unless ptsrc=no (then the likeliho
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 from pathlib import Path
@@ -26,6 +27,7 @@ from xlat.products.dss import DataSubspace, DssEntry
 from xlat.products.psftable import read_psf_table
 from xlat.products.srcmaps import SourceMap, read_srcmaps, write_srcmaps
 from xlat.products.xml_model import expand_env, load_source_templates, read_source_model
+from xlat.session.like_inputs import parse_edisp_value
 from xlat.session.results import StepReport, Table
 from xlat.session.steps.irfs import caldb_index, resolve_response
 from xlat.session.steps.srcmap_compute import MapOptions, Observation, load_observation
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
 
 
 def options_of(cmd: Any) -> MapOptions:
+    """The map options of a srcmaps/model command; $USE_BL_EDISP overrides edisp_bins (BinnedConfig)."""
     return MapOptions(
         convol=bool(getattr(cmd, "convol", True)),
         resample=bool(getattr(cmd, "resample", True)),
@@ -49,7 +52,7 @@ def options_of(cmd: Any) -> MapOptions:
         minbinsz=float(getattr(cmd, "minbinsz", 0.1)),
         psfcorr=bool(getattr(cmd, "psfcorr", True)),
         emapbnds=bool(getattr(cmd, "emapbnds", True)),
-        edisp_bins=int(getattr(cmd, "edisp_bins", 0)),
+        edisp_bins=parse_edisp_value(int(getattr(cmd, "edisp_bins", 0)), os.environ.get("USE_BL_EDISP")),
     )
 
 
