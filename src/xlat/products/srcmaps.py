@@ -53,6 +53,7 @@ WCS_KEYS = (
     "RADESYS",
 )
 WHAT = "a gtbin counts cube or gtsrcmaps file"
+WEIGHTS_EXTNAME = "__weights__"  # as products/like_files.py reads it
 
 
 def counts_edges(counts: CountsCube) -> np.ndarray:
@@ -269,8 +270,13 @@ def write_srcmaps(
     dss: DataSubspace,
     clobber: bool,
     copy_from: str | Path | None = None,
+    weights: np.ndarray | None = None,
 ) -> Path:
-    """Write a srcmaps file atomically; ``copy_from`` (copyall=yes) copies all HDUs of that file first."""
+    """Write a srcmaps file atomically; ``copy_from`` (copyall=yes) copies all HDUs of that file first.
+
+    ``weights`` (n_bins, ny, nx) is appended as ``__weights__`` after the maps unless the copied file
+    already has one (BinnedCountsCache::saveWeightsMap with replace=false).
+    """
     if copy_from is not None:
         src = open_fits(copy_from, "counts map file")
         hdus = [h.copy() for h in src]
@@ -287,6 +293,8 @@ def write_srcmaps(
     for smap in sorted(maps, key=lambda m: m.name.encode()):
         if smap.name not in present:
             hdus.append(source_image_hdu(smap, primary_header))
+    if weights is not None and WEIGHTS_EXTNAME not in present:
+        hdus.append(source_image_hdu(SourceMap(WEIGHTS_EXTNAME, weights), primary_header))
     with atomic_output(path, clobber) as tmp:
         fits.HDUList(hdus).writeto(tmp)
     return Path(path)

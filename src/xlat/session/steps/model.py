@@ -44,7 +44,7 @@ from xlat.session.steps.srcmaps import (
     optional_path,
     options_of,
     output_dss,
-    prepare_sources,
+    compute_maps,
     read_model,
     warn_missing_templates,
 )
@@ -87,11 +87,7 @@ def run_model(session: Session, cmd: Any) -> StepReport:
                 f" have no map in {srcmaps}; give expcube or psffile (and bexpmap) to compute them"
             )
         obs, index, response = make_observation(session, cmd, counts, "srcmaps")
-        map_srcs = prepare_sources(session, model, xml_path, todo, options, counts.geom.pixel_size)
-        for smap, _ in obs.point_maps([s for s in map_srcs if s.is_point]):
-            maps[smap.name] = smap
-        for src in (s for s in map_srcs if not s.is_point):
-            maps[src.name] = obs.diffuse_map(src)
+        maps.update((m.name, m) for m in compute_maps(session, obs, model, xml_path, todo)[0])
         dss = output_dss(
             dss, cmd.irfs, response.irfs_name, response.evtype_mask, class_bit(index, response.name)
         )

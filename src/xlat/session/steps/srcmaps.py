@@ -30,6 +30,7 @@ from xlat.products.xml_model import expand_env, load_source_templates, read_sour
 from xlat.session.like_inputs import parse_edisp_value
 from xlat.session.results import StepReport, Table
 from xlat.session.steps.irfs import caldb_index, resolve_response
+from xlat.session.steps.srcmap_composite import composite_map
 from xlat.session.steps.srcmap_compute import MapOptions, Observation, load_observation
 from xlat.session.steps.srcmap_sources import (
     MapSource,
@@ -38,6 +39,7 @@ from xlat.session.steps.srcmap_sources import (
     needs_template,
     planes_needed,
 )
+from xlat.session.steps.srcmap_weights import srcmaps_weights
 
 if TYPE_CHECKING:
     from xlat.session.state import Session
@@ -128,11 +130,29 @@ def prepare_sources(
     options: MapOptions,
     cmap_pixel: float,
 ) -> list[MapSource]:
-    """Load the templates of the sources to compute and turn them into MapSources."""
+    """Load the templates of the sources to compute and turn them into MapSources (not composites)."""
     load_source_templates(
         model, [s.name for s in todo if needs_template(s)], base_dir=session.workdir, xml_path=xml_path
     )
-    return [map_source(s, options.minbinsz, cmap_pixel) for s in todo]
+    return [map_source(s, options.minbinsz, cmap_pixel) for s in todo if s.kind != "CompositeSource"]
+
+
+def compute_maps(
+    session: Session, obs: Observation, model: SourceModel, xml_path: Path, todo: list[Source]
+) -> tuple[list[SourceMap], dict[str, Any]]:
+    """Maps of ``todo`` (point, diffuse and composite sources) and the point sources' PSF-map details."""
+    map_srcs = prepare_sources(session, model, xml_path, todo, obs.options, obs.counts.geom.pixel_size)
+    maps: list[SourceMap] = []
+    infos = {}
+    for smap, info in obs.point_maps([s for s in map_srcs if s.is_point]):
+        maps.append(smap)
+        infos[smap.name] = info
+    for src in (s for s in map_srcs if not s.is_point):
+        session.cancel.check()
+        maps.append(obs.diffuse_map(src))
+    for composite in (s for s in todo if s.kind == "CompositeSource"):
+        maps.append(composite_map(session, obs, composite, xml_path))
+    return maps, infos
 
 
 def warn_missing_templates(session: Session, model: SourceModel, xml_path: Path, reused: list[str]) -> None:
@@ -156,8 +176,6 @@ def run_srcmaps(session: Session, cmd: Any) -> StepReport:
     start = time.perf_counter()
     options = options_of(cmd)
     options.check("srcmaps")
-    if (cmd.wmap or "none").strip().lower() != "none":
-        raise ParameterError("srcmaps: wmap (likelihood weights) is not supported yet; use wmap=none")
     outfile = check_output(session.path(cmd.outfile), cmd.clobber)
     cmap = session.path(cmd.cmap)
     xml_path, model = read_model(session, cmd.srcmdl)
@@ -165,22 +183,18 @@ def run_srcmaps(session: Session, cmd: Any) -> StepReport:
     existing = read_srcmaps(cmap, [s.name for s in sources])
     counts = existing.counts
     check_existing(existing.maps, model, counts, options.edisp_bins)
+    weights = srcmaps_weights(session, cmd, cmap, counts)
     obs, index, response = make_observation(session, cmd, counts, "cmap")
     todo = [s for s in sources if s.name not in existing.maps and (cmd.ptsrc or not s.is_point)]
     warn_missing_templates(session, model, xml_path, list(existing.maps))
-    map_srcs = prepare_sources(session, model, xml_path, todo, options, counts.geom.pixel_size)
-    maps: list[SourceMap] = list(existing.maps.values())
-    infos = {}
-    for smap, info in obs.point_maps([s for s in map_srcs if s.is_point]):
-        maps.append(smap)
-        infos[smap.name] = info
-    for src in (s for s in map_srcs if not s.is_point):
-        session.cancel.check()
-        maps.append(obs.diffuse_map(src))
+    computed, infos = compute_maps(session, obs, model, xml_path, todo)
+    maps: list[SourceMap] = list(existing.maps.values()) + computed
     dss = output_dss(
         counts.dss, cmd.irfs, response.irfs_name, response.evtype_mask, class_bit(index, response.name)
     )
-    write_srcmaps(outfile, counts, maps, dss, cmd.clobber, copy_from=cmap if cmd.copyall else None)
+    write_srcmaps(
+        outfile, counts, maps, dss, cmd.clobber, copy_from=cmap if cmd.copyall else None, weights=weights
+    )
     return _report(outfile, sources, maps, existing.maps, infos, cmd.ptsrc, time.perf_counter() - start)
 
 
