@@ -13,6 +13,13 @@ SourceMapCache::saveSourceMaps, copyWcsToExtensions):
 ``copyall=yes`` copies every HDU of the input counts-map file (so the source maps of an input
 srcmaps file are kept) and appends the new ones. The number of energy-dispersion planes of a
 map is ``(NAXIS3 - (n_bins + 1)) / 2``.
+
+Models of 500 sources or more: gtsrcmaps writes the maps into ``<outfile>_<i>.fits``, 500
+sources per file counted over every model source in name order (sources without a map, e.g.
+point sources with ptsrc=no, still count), each file an empty primary HDU and the maps without
+the WCS keywords, and leaves only the counts cube in ``outfile`` (SourceMapCache::saveSourceMaps;
+copyWcsToExtensions edits ``outfile`` only). xlat writes one file unless asked for that split
+(:func:`split_names`, the ``splitmaps`` option).
 """
 
 from __future__ import annotations
@@ -54,6 +61,7 @@ WCS_KEYS = (
 )
 WHAT = "a gtbin counts cube or gtsrcmaps file"
 WEIGHTS_EXTNAME = "__weights__"  # as products/like_files.py reads it
+SPLIT_BLOCK = 500  # sources per file when a model has this many or more (SourceMapCache::saveSourceMaps)
 
 
 def counts_edges(counts: CountsCube) -> np.ndarray:
@@ -261,6 +269,27 @@ def source_image_hdu(smap: SourceMap, primary: fits.Header) -> fits.ImageHDU:
         if key in primary:
             hdu.header[key] = primary[key]
     return hdu
+
+
+def split_names(path: str | Path, names_in_order: list[str]) -> dict[str, Path]:
+    """The file of each source when gtsrcmaps splits the maps (empty below SPLIT_BLOCK sources)."""
+    if len(names_in_order) < SPLIT_BLOCK:
+        return {}
+    return {name: Path(f"{path}_{i // SPLIT_BLOCK}.fits") for i, name in enumerate(names_in_order)}
+
+
+def write_split_maps(maps: Iterable[SourceMap], files: dict[str, Path], clobber: bool) -> list[Path]:
+    """Write the maps into their block files (empty primary, one IMAGE per source, in name order)."""
+    blocks: dict[Path, list[SourceMap]] = {}
+    for smap in sorted(maps, key=lambda m: m.name.encode()):
+        blocks.setdefault(files[smap.name], []).append(smap)
+    written = []
+    for path, block in blocks.items():
+        hdus = [fits.PrimaryHDU()] + [source_image_hdu(smap, fits.Header()) for smap in block]
+        with atomic_output(path, clobber) as tmp:
+            fits.HDUList(hdus).writeto(tmp)
+        written.append(path)
+    return written
 
 
 def write_srcmaps(

@@ -49,6 +49,9 @@ class SrcMaps(ToolCommand):
     psffile: str = arg(
         "none", kind="file", help="gtpsf PSF table to use instead of the livetime cube and PSF IRFs (xlat)"
     )
+    splitmaps: bool = arg(
+        False, kind="bool", help="Models of >= 500 sources: maps in <outfile>_<i>.fits as gtsrcmaps (xlat)"
+    )
     caldb: str = arg("", kind="file", help="CALDB folder to use when $CALDB and $FERMI_DIR are not set")
 
     def run(self, session: Session) -> StepReport:

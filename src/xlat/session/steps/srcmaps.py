@@ -25,7 +25,7 @@ from xlat.products.caldb import class_bit
 from xlat.products.ccube import CountsCube
 from xlat.products.dss import DataSubspace, DssEntry
 from xlat.products.psftable import read_psf_table
-from xlat.products.srcmaps import SourceMap, read_srcmaps, write_srcmaps
+from xlat.products.srcmaps import SourceMap, read_srcmaps, split_names, write_split_maps, write_srcmaps
 from xlat.products.xml_model import expand_env, load_source_templates, read_source_model
 from xlat.session.like_inputs import parse_edisp_value
 from xlat.session.results import StepReport, Table
@@ -180,6 +180,9 @@ def run_srcmaps(session: Session, cmd: Any) -> StepReport:
     cmap = session.path(cmd.cmap)
     xml_path, model = read_model(session, cmd.srcmdl)
     sources = model_sources(model)
+    split = split_names(outfile, [s.name for s in sources]) if getattr(cmd, "splitmaps", False) else {}
+    for path in sorted(set(split.values())):
+        check_output(path, cmd.clobber)
     existing = read_srcmaps(cmap, [s.name for s in sources])
     counts = existing.counts
     check_existing(existing.maps, model, counts, options.edisp_bins)
@@ -193,9 +196,12 @@ def run_srcmaps(session: Session, cmd: Any) -> StepReport:
         counts.dss, cmd.irfs, response.irfs_name, response.evtype_mask, class_bit(index, response.name)
     )
     write_srcmaps(
-        outfile, counts, maps, dss, cmd.clobber, copy_from=cmap if cmd.copyall else None, weights=weights
+        outfile, counts, [] if split else maps, dss, cmd.clobber, copy_from=cmap if cmd.copyall else None,
+        weights=weights,
     )
-    return _report(outfile, sources, maps, existing.maps, infos, cmd.ptsrc, time.perf_counter() - start)
+    extra = write_split_maps(maps, split, cmd.clobber) if split else []
+    seconds = time.perf_counter() - start
+    return _report(outfile, sources, maps, existing.maps, infos, cmd.ptsrc, seconds, extra)
 
 
 def check_existing(
@@ -219,6 +225,7 @@ def _report(
     infos: dict[str, Any],
     ptsrc: bool,
     seconds: float,
+    split_files: list[Path] | None = None,
 ) -> StepReport:
     by_name = {m.name: m for m in maps}
     rows = []
@@ -245,9 +252,14 @@ def _report(
     lines = (f"source maps {outfile}: {summary} in {seconds:.1f} s",)
     if not ptsrc:
         lines += ("ptsrc=no: point-source maps are made when a likelihood or model needs them",)
+    if split_files:
+        lines += (
+            f"splitmaps=yes: the maps are in {len(split_files)} files {split_files[0].name} ... "
+            f"({outfile.name} holds the counts cube only, as gtsrcmaps writes models of >= 500 sources)",
+        )
     return StepReport(
         step="srcmaps",
         lines=lines,
         tables=(Table("", ("Source", "Spatial model", "Planes", "Map", "Sum"), tuple(rows)),),
-        outputs=(str(outfile),),
+        outputs=(str(outfile), *(str(p) for p in split_files or ())),
     )
