@@ -125,3 +125,25 @@ def test_healpix_lookup_reads_the_pixel_containing_the_direction(rng, nested, co
     got = lookup.values(index, 1000.0, wrap=True)
     assert np.array_equal(got, 2 * expected)
     assert np.all(lookup.values(index, 100.0) == got / 2)
+
+
+def test_healpix_counts_cube_is_a_clear_one_line_error(tmp_path, caldb):
+    # gtbin HEALPIX layout: empty primary, SKYMAP table (PIXTYPE HEALPIX, CHANNELn columns), EBOUNDS.
+    # Likelihood maps such cubes with ConvolveHealpix / HealpixProjMap (reference §7.1-7.2, last paragraphs),
+    # which xlat does not reproduce (docs/srcmaps.md says why)
+    nside = 4
+    cols = [fits.Column(f"CHANNEL{k + 1}", "E", array=np.zeros(12 * nside * nside)) for k in range(2)]
+    sky = fits.BinTableHDU.from_columns(cols, name="SKYMAP")
+    sky.header.update({"PIXTYPE": "HEALPIX", "ORDERING": "RING", "NSIDE": nside, "COORDSYS": "GAL"})
+    eb = fits.BinTableHDU.from_columns([fits.Column("CHANNEL", "I", array=[1, 2]),
+                                        fits.Column("E_MIN", "E", array=[1e5, 1e6]),
+                                        fits.Column("E_MAX", "E", array=[1e6, 1e7])], name="EBOUNDS")
+    fits.HDUList([fits.PrimaryHDU(), sky, eb]).writeto(tmp_path / "hpx_ccube.fits")
+    write_model(tmp_path / "m.xml", source("Crab", "PointSource",
+                                           f'<spatialModel type="SkyDirFunction">{pos(83.6, 22.0)}</spatialModel>'))
+    lt = require_shared(CRAB, "ltcube.fits.gz")
+    out = run(tmp_path, f"srcmaps expcube={lt} cmap=hpx_ccube.fits bexpmap=none srcmdl=m.xml outfile=sm.fits "
+                        "irfs=P8R2_SOURCE_V6 evtype=3")
+    assert not out.ok and "\n" not in out.error
+    assert "hpx_ccube.fits: HEALPix counts cubes are not supported by xlat srcmaps/model" in out.error
+    assert not (tmp_path / "sm.fits").exists()
