@@ -1,7 +1,8 @@
 """Source-map pipeline steps: ``srcmaps`` (gtsrcmaps) and ``model`` (gtmodel).
 
 Parameters, defaults and modes follow Likelihood/pfiles/gtsrcmaps.par and gtmodel.par;
-``caldb`` (xlat only) is the CALDB folder used when neither $CALDB nor $FERMI_DIR gives one.
+``caldb`` (xlat only) is the CALDB folder used when neither $CALDB nor $FERMI_DIR gives one;
+``psffile`` (xlat only) names a gtpsf table used as the mean PSF instead of expcube + CALDB.
 ``model`` is both gtmodel and the session's model loader (``model FILE.xml``); it also writes the residual (counts - model) and significance maps on request
 (``resid``, ``sigmap``; xlat additions, see docs/srcmaps.md).
 """
@@ -47,6 +48,12 @@ class SrcMaps(ToolCommand):
         0, kind="int", help="Number of extra bins to compute for energy dispersion purposes"
     )
     copyall: bool = arg(False, kind="bool", help="Copy all source maps from input counts map file to output")
+    psffile: str = arg(
+        "none", kind="file", help="gtpsf PSF table to use instead of the livetime cube and PSF IRFs (xlat)"
+    )
+    splitmaps: bool = arg(
+        False, kind="bool", help="Models of >= 500 sources: maps in <outfile>_<i>.fits as gtsrcmaps (xlat)"
+    )
     caldb: str = arg("", kind="file", help="CALDB folder to use when $CALDB and $FERMI_DIR are not set")
 
     def run(self, session: Session) -> StepReport:
@@ -88,6 +95,9 @@ class ModelCommand(ToolCommand):
     edisp_bins: int = arg(0, kind="int", help="Number of bins to consider energy dispersion for")
     resid: str = arg("none", kind="file", help="Residual map (counts - model) output file, or none")
     sigmap: str = arg("none", kind="file", help="Significance map output file, or none")
+    psffile: str = arg(
+        "none", kind="file", help="gtpsf PSF table to use instead of the livetime cube and PSF IRFs (xlat)"
+    )
     caldb: str = arg("", kind="file", help="CALDB folder to use when $CALDB and $FERMI_DIR are not set")
 
     @classmethod
