@@ -35,7 +35,7 @@ from xlat.products.caldb import class_bit
 from xlat.products.modelmap import write_map
 from xlat.products.ccube import CountsCube
 from xlat.products.srcmaps import SourceMap, counts_edges, read_srcmaps
-from xlat.session.like_inputs import _drm as likelihood_drm  # the likelihood's DRM, not a copy of it
+from xlat.session.like_inputs import observation_drm  # the likelihood's DRM, not a copy of it
 from xlat.session.results import StepReport, Table
 from xlat.session.steps.srcmap_sources import model_sources, planes_needed
 from xlat.session.steps.srcmaps import (
@@ -176,7 +176,7 @@ def _dispersed_counts(
 ) -> Iterator[tuple[str, np.ndarray]]:
     """Per-source counts with energy dispersion, from the likelihood's terms (reference §8.3)."""
     expcube = optional_path(session, cmd.expcube)
-    drm = likelihood_drm(counts, edisp_value, expcube, cmd.irfs, cmd.evtype, getattr(cmd, "caldb", ""))
+    drm = observation_drm(counts, edisp_value, expcube, cmd.irfs, cmd.evtype, getattr(cmd, "caldb", ""))
     data = LikeData(np.asarray(counts.data, dtype=np.float64), counts_edges(counts))
     like = BinnedLikelihood(data, model, {k: v.data for k, v in maps.items()}, EdispSetup(edisp_value, drm))
     for src in sources:
