@@ -1,0 +1,98 @@
+"""The status line: -log(Likelihood), fit status, observed vs model counts, last fit time.
+
+The numbers come from the session's last fit record (``session.products["fit"]``) and
+the analysis it belongs to, read by attribute name so that the line degrades to
+"no fit" rather than failing when a record lacks a field. The fit time is the TUI's own
+measurement of the last fitting command (its Outcome's elapsed time and when it ended).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+LOGL_NAMES = ("neg_log_like", "minus_log_likelihood", "neg_log_likelihood")
+OBSERVED_NAMES = ("observed_counts", "n_observed", "nobs", "counts_total")
+PREDICTED_NAMES = ("model_counts", "predicted_counts", "npred_total", "n_predicted", "npred")
+
+
+@dataclass(frozen=True)
+class FitInfo:
+    """What the status line shows about the last fit (None where unknown)."""
+
+    neg_log_like: float | None = None
+    status: str = ""
+    ok: bool = True
+    observed: float | None = None
+    predicted: float | None = None
+
+
+@dataclass(frozen=True)
+class FitTiming:
+    """Wall time of the last fitting command (s) and when it ended (seconds since the epoch)."""
+
+    elapsed_s: float
+    ended_at: float
+
+
+def _number(obj: Any, names: tuple[str, ...]) -> float | None:
+    for name in names:
+        value = getattr(obj, name, None)
+        if callable(value):
+            try:
+                value = value()
+            except Exception:  # noqa: BLE001 - a status line never fails
+                continue
+        try:
+            number = float(value)  # numpy scalars and 0-d arrays too
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(number):
+            return number
+    return None
+
+
+def _status_text(status: Any) -> tuple[str, bool]:
+    if status is None:
+        return "", True
+    ok = getattr(status, "ok", True)
+    text = getattr(status, "code", None) or getattr(status, "message", None) or str(status)
+    return str(text), bool(ok)
+
+
+def fit_info(session: Any) -> FitInfo | None:
+    """The last fit of ``session``, or None before any fit."""
+    fit = session.products.get("fit")
+    if fit is None:
+        return None
+    value = _number(fit, LOGL_NAMES)
+    status, ok = _status_text(getattr(fit, "status", None))
+    analysis = session.products.get("analysis")
+    observed = _number(fit, OBSERVED_NAMES)
+    predicted = _number(fit, PREDICTED_NAMES)
+    if analysis is not None:
+        observed = observed if observed is not None else _number(analysis, OBSERVED_NAMES)
+        predicted = predicted if predicted is not None else _number(analysis, PREDICTED_NAMES)
+    return FitInfo(value, status, ok, observed, predicted)
+
+
+def _count(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:.1f}"
+
+
+def status_text(info: FitInfo | None, timing: FitTiming | None) -> str:
+    """The status line as plain text, e.g. ``-logL 1234.567 | converged | counts 853 / model 852.9 | fit 1.2 s 15:02``."""
+    if info is None:
+        return "no fit"
+    parts = [f"-logL {info.neg_log_like:.3f}" if info.neg_log_like is not None else "-logL ?"]
+    if info.status:
+        parts.append(info.status)
+    if info.observed is not None or info.predicted is not None:
+        parts.append(f"counts {_count(info.observed)} / model {_count(info.predicted)}")
+    if timing is not None:
+        parts.append(f"fit {timing.elapsed_s:.1f} s {time.strftime('%H:%M', time.localtime(timing.ended_at))}")
+    return " | ".join(parts)
