@@ -178,3 +178,61 @@ async def type_line(pilot, app, line: str, wait: bool = True, keys: bool = False
     await pilot.press("enter")
     if wait:
         await settle(pilot, app)
+
+
+@pytest.fixture
+def model_commands() -> Iterator[None]:
+    """freeze, thaw and newpar: the session branch's commands when present, else minimal stand-ins
+    with the same arguments (so the canonical text is the same) that edit the model directly."""
+    added: list[str] = []
+
+    def add(name: str, cls: type[Command]) -> None:
+        if REGISTRY.lookup(name) is None:
+            command(name, topic="test", mutates=True)(cls)
+            added.append(name)
+
+    @dataclass(frozen=True)
+    class Freeze(Command):
+        """Fix parameters (stand-in)."""
+
+        params: tuple[str, ...] = arg(nargs="+", complete="params")
+
+        def run(self, session: Session) -> str:
+            for ref in self.params:
+                session.products["model"].set_free(ref, False)
+            return f"fixed {len(self.params)}"
+
+    @dataclass(frozen=True)
+    class Thaw(Command):
+        """Free parameters (stand-in)."""
+
+        params: tuple[str, ...] = arg(nargs="+", complete="params")
+
+        def run(self, session: Session) -> str:
+            for ref in self.params:
+                session.products["model"].set_free(ref, True)
+            return f"freed {len(self.params)}"
+
+    @dataclass(frozen=True)
+    class Newpar(Command):
+        """Set a value (stand-in)."""
+
+        param: str = arg(positional=True, complete="params")
+        value: float | None = arg(None, kind="float", positional=True)
+        min: float | None = arg(None, kind="float", positional=True)
+        max: float | None = arg(None, kind="float", positional=True)
+
+        def run(self, session: Session) -> str:
+            param = session.products["model"].parameter(self.param)
+            if self.min is not None and self.max is not None:
+                param.set_bounds(self.min, self.max, self.param)
+            if self.value is not None:
+                param.set_value(self.value, self.param)
+            return f"{self.param} = {self.value}"
+
+    add("freeze", Freeze)
+    add("thaw", Thaw)
+    add("newpar", Newpar)
+    yield
+    for name in added:
+        REGISTRY.commands.pop(name, None)

@@ -83,7 +83,7 @@ class XlatApp(App[None]):
         Binding("u", "key_command('undo')", "Undo", show=False),
         Binding("colon", "focus_command", "Command line", show=False),
         Binding("escape", "escape", "Back", show=False),
-        Binding("ctrl+c", "interrupt", "Cancel", priority=True),
+        Binding("ctrl+c", "interrupt", "Cancel", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -118,7 +118,7 @@ class XlatApp(App[None]):
         with Horizontal(id="command-bar"):
             yield Label(PROMPT.rstrip() + " ", id="prompt")
             yield CommandInput(self.session, self.history, id="command", compact=True)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.theme = DARK

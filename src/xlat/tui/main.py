@@ -18,7 +18,7 @@ from pathlib import Path
 from xlat.commands.executor import Executor
 from xlat.commands.parse import build, parse_arguments
 from xlat.commands.spec import Command, arg
-from xlat.errors import InputError, XlatError
+from xlat.errors import InputError, ParameterError, XlatError
 from xlat.session.paths import input_history_path, new_journal_path
 from xlat.session.state import Session
 from xlat.tui.history import InputHistory
@@ -82,6 +82,9 @@ def run_tui(argv: Sequence[str] = ()) -> int:
         session = Session()
         script = session.path(options.script) if options.script else None
         if script is not None and not script.is_file():
+            key, sep, _ = options.script.partition("=")
+            if sep:  # a mistyped key=value lands in the positional script argument
+                raise ParameterError(f"tui: unknown parameter '{key}'; known: script, journal, history")
             raise InputError(f"{script}: script not found")
     except XlatError as exc:
         print(f"xlat {exc}" if str(exc).startswith("tui:") else f"xlat tui: {exc}", file=sys.stderr)

@@ -60,8 +60,8 @@ class ParamRow:
 
     def cells(self) -> tuple[str, ...]:
         """Formatted cells in :data:`COLUMNS` order."""
-        return (str(self.number), self.source, self.param, fmt(self.value, 6), fmt(self.error, 3),
-                fmt(self.min, 4), fmt(self.max, 4), fmt(self.scale, 3), self.status)
+        return (str(self.number), self.source, self.param, fmt(self.value, 5), fmt(self.error, 3),
+                fmt(self.min, 3), fmt(self.max, 3), fmt(self.scale, 3), self.status)
 
     def sort_key(self, column: str) -> tuple[Any, ...]:
         value = getattr(self, column if column != "status" else "status")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
@@ -24,9 +25,10 @@ class EditValueScreen(ModalScreen[str | None]):
         row = self.row
         bounds = f"[{fmt(row.min, 6)}, {fmt(row.max, 6)}]" if row.min is not None or row.max is not None else "unbounded"
         with Vertical(id="edit-box") as box:
-            box.border_title = f"newpar {row.reference}"
+            box.border_title = escape(f"newpar {row.reference}")
+            box.border_subtitle = "enter sets, escape cancels"
             yield Label(f"value {fmt(row.value, 8)} x scale {fmt(row.scale, 6)}, bounds {bounds}")
-            yield Label("VALUE or VALUE MIN MAX (in units of scale); enter sets, escape cancels", classes="dim")
+            yield Label("type VALUE, or VALUE MIN MAX (in units of scale)", classes="dim")
             yield Input(value=repr_value(row.value), id="edit-input")
             yield Label("", id="edit-error")
 

@@ -9,19 +9,20 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 KEYS_TEXT = """\
-Anywhere                              Parameter table (F2)
-  F1        this help                   up/down   move
-  F2 F3 F4  parameters / plot / log     space     free <-> fixed (freeze/thaw)
-  F5        next pane                   x  t      freeze / thaw
-  F6        dark / light theme          e enter   edit value (newpar)
-  :         go to the command line      s  r      sort by next column / reverse
-  f         fit   (u: undo)             /         filter by source
-  ctrl+c    cancel the running command  escape    back to the command line
-            (idle: clear the line)
-  escape    cancel / back to the line   Command line
-  ctrl+p    palette (commands, themes)    tab       complete (again: next one)
-  ctrl+q    quit (back to the REPL        up/down   typed-input history
-            when opened from it)          right     accept the grey suggestion
+Anywhere                           Parameter table (F2)
+  F1       this list                 up down   move
+  F2 F3 F4 table / plot / log        space     free <-> fixed
+  F5       next pane                 x  t      freeze / thaw
+  F6       dark / light theme        e  enter  edit the value (newpar)
+  :        the command line          s  r      sort: next column / reverse
+  f  u     fit / undo                /         filter by source
+  ctrl+c   cancel the running        escape    back to the command line
+           command (idle: clear
+           the command line)       Command line
+  escape   cancel, or go back        tab       complete (again: next one)
+  ctrl+p   palette, themes           up down   typed-input history
+  ctrl+q   quit (to the REPL if      right     take the grey suggestion
+           opened from it)
 
 Keys that change the analysis run the same command text as typing it
 (freeze "SRC:PARAM", newpar ..., fit): it shows in the log, the journal

@@ -31,7 +31,7 @@ from xlat.tui.params import (
     toggle_command,
 )
 
-FIXED_WIDTHS = {"number": 3, "param": 9, "value": 9, "error": 8, "min": 6, "max": 6, "scale": 5, "status": 5}
+FIXED_WIDTHS = {"number": 3, "param": 9, "value": 8, "error": 7, "min": 5, "max": 5, "scale": 5, "status": 5}
 """Cell widths of every column but the source name, which takes the room that is left."""
 SCALE_FROM = 90
 """Table width (cells) from which the scale column is shown."""
