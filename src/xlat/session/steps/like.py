@@ -1,0 +1,96 @@
+"""The like step (gtlike, statistic=BINNED): fit, TS, fluxes, results.dat, counts_spectra.fits, XML.
+
+Follows Likelihood:src/likelihood/likelihood.cxx ``run``: build the binned likelihood from the
+srcmaps file (``cmap``) and the model, fit with ``optimizer``/``ftol``/``toltype`` (errors
+from HESSE / the Hessian), compute TS for point sources with free parameters (refitted with
+tsmin=yes, renormalised otherwise), print the per-source results, write results.dat and
+counts_spectra.fits (``save``) and the fitted model (``sfile``). $USE_BL_EDISP overrides
+``edisp_bins`` (read here). The fitted analysis stays in ``session.products['analysis']``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from xlat.errors import ParameterError
+from xlat.products.atomic import check_output
+from xlat.products.like_files import write_counts_spectra, write_results_dat
+from xlat.session.like_inputs import load_analysis
+from xlat.session.like_report import gtlike_lines, point_source_bin_fluxes, source_table, status_lines, summarize
+from xlat.session.results import ResultGroup, StepReport
+from xlat.session.state import Session
+from xlat.session.steps.common import Params, warn
+
+
+def _none(text: str) -> str | None:
+    return None if str(text).strip().lower() in ("", "none") else str(text).strip()
+
+
+def run_like(session: Session, cmd: Params) -> object:
+    start = time.process_time()
+    if cmd.statistic != "BINNED":
+        raise ParameterError("like: statistic=UNBINNED is not implemented in xlat; use statistic=BINNED with a "
+                             "srcmaps file (cmap)")
+    cmap = _none(cmd.cmap)
+    if cmap is None:
+        raise ParameterError("like: statistic=BINNED needs cmap (the srcmaps file made by 'xlat srcmaps')")
+    outputs = []
+    sfile = _none(cmd.sfile)
+    if sfile is not None:
+        check_output(session.path(sfile), cmd.clobber)
+    if cmd.save:
+        check_output(session.path(cmd.results), cmd.clobber)
+        check_output(session.path(cmd.specfile), cmd.clobber)
+    expcube = _none(cmd.expcube)
+    bexpmap = _none(cmd.bexpmap)
+    analysis = load_analysis(
+        session.path(cmap), session.path(cmd.srcmdl),
+        expcube=session.path(expcube) if expcube else None, bexpmap=session.path(bexpmap) if bexpmap else None,
+        irfs=cmd.irfs, edisp_bins=cmd.edisp_bins, use_bl_edisp=os.environ.get("USE_BL_EDISP"),
+        wmap=session.path(cmd.wmap) if _none(cmd.wmap) else None, psfcorr=cmd.psfcorr, optimizer=cmd.optimizer,
+        ftol=cmd.ftol, toltype=cmd.toltype, base_dir=session.workdir, caldb=cmd.caldb,
+        progress=session.progress, cancel=session.cancel)
+    session.note_input(session.path(cmap))
+    session.note_input(session.path(cmd.srcmdl))
+    result = analysis.fit(minos=_minos(cmd.minos, analysis.free_parameter_names()))
+    if not result.status.ok:
+        warn(f"like: fit {result.status}")
+    ts = analysis.ts_values(reoptimize=cmd.tsmin)
+    summary = summarize(analysis, ts, cmd.tsmin)
+    lines = gtlike_lines(summary, cmd.check_fit)
+    if cmd.refit:
+        lines.append("refit=yes: gtlike asks to refit interactively; in xlat run 'like' (or the session's fit) again")
+    if sfile is not None:
+        lines.append(f"Writing fitted model to {sfile}")
+        analysis.write_xml(str(session.path(sfile)), cmd.clobber)
+        outputs.append(str(session.path(sfile)))
+    if cmd.save:
+        sources = [s.lines for s in summary.sources]
+        write_results_dat(session.path(cmd.results), sources, cmd.clobber)
+        spectrum = analysis.counts_spectrum()
+        write_counts_spectra(session.path(cmd.specfile), analysis.data.edges, analysis.data.counts_spectrum(),
+                             dict(spectrum.model_by_source), point_source_bin_fluxes(analysis), cmd.clobber)
+        outputs += [str(session.path(cmd.results)), str(session.path(cmd.specfile))]
+    lines += status_lines(summary)
+    lines.append(f"Elapsed CPU time: {time.process_time() - start:.2f}")
+    session.products["analysis"] = analysis
+    tables = (source_table(summary),) if cmd.chatter >= 2 else ()
+    report = StepReport("like", tuple(lines), tables, tuple(outputs))
+    if cmd.plot:
+        return ResultGroup((report, analysis.counts_spectrum(title="Counts spectrum (like)")))
+    return report
+
+
+def _minos(text: str, free: list[str]) -> tuple[str, ...]:
+    value = str(text).strip()
+    if value.lower() in ("", "none"):
+        return ()
+    if value.lower() == "all":
+        return tuple(free)
+    names = tuple(n.strip() for n in value.split(",") if n.strip())
+    for name in names:
+        if name not in free:
+            raise ParameterError(f"like: parameter 'minos': {name} is not a free parameter "
+                                 f"(free: {', '.join(free) or 'none'})")
+    return names

@@ -1,0 +1,178 @@
+"""``xlat like`` (gtlike statistic=BINNED) through the executor: printed results, results.dat,
+counts_spectra.fits, the fitted XML, and one test per failure path (no partial outputs).
+
+Inputs: gammalib-p8r2-crab1day (MANIFEST §1) — its 2015 gtsrcmaps file srcmap.fits (diffuse maps)
+with the Crab map of today's gtsrcmaps (fermitools2026-crab1day/srcmaps_nogal, MANIFEST §9)
+added, and the gtlike model source_model_gtlike_original.xml (gll_iem_v06.fits is not
+available: its map is in the srcmaps file, so only a warning is expected).
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+
+import numpy as np
+import pytest
+from astropy.io import fits
+from conftest import require_shared
+from like_helpers import dense_log_like
+
+import xlat.commands.builtin  # noqa: F401  (registers the commands)
+from xlat.commands.executor import Executor
+from xlat.products.xml_model import read_source_model
+from xlat.session.results import ResultGroup, SpectrumPlotData
+from xlat.session.state import Session
+
+OUTPUTS = ["counts_spectra.fits", "results.dat"]
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    set1 = require_shared("gammalib-p8r2-crab1day")
+    with fits.open(set1 / "srcmap.fits.gz") as old, fits.open(require_shared("fermitools2026-crab1day",
+                                                                             "srcmaps_nogal.fits.gz")) as new:
+        hdus = fits.HDUList([h.copy() for h in old] + [new["Crab"].copy()])
+        hdus.writeto(tmp_path / "srcmaps.fits")
+    text = (set1 / "source_model_gtlike_original.xml").read_text()
+    text = text.replace("/project-data/glast/skymaps/isotropic/", "").replace("/project-data/glast/skymaps/galprop/", "")
+    (tmp_path / "model.xml").write_text(text)
+    shutil.copy(set1 / "iso_P8R2_SOURCE_V6_v06.txt", tmp_path)
+    return tmp_path
+
+
+def run(path, line, env=None):
+    executor = Executor(Session(path))
+    return executor, executor.run_line(line)
+
+
+def files(path):
+    return sorted(p.name for p in path.iterdir())
+
+
+def test_like_prints_gtlike_results_and_writes_its_files(workdir):
+    executor, out = run(workdir, "like cmap=srcmaps.fits srcmdl=model.xml optimizer=NEWMINUIT sfile=fit.xml "
+                                 "minos=Crab:Index")
+    assert out.ok, out.error
+    assert files(workdir) == sorted(OUTPUTS + ["fit.xml", "iso_P8R2_SOURCE_V6_v06.txt", "model.xml", "srcmaps.fits"])
+    lines = out.result.lines
+    assert lines[0] == "Photon fluxes are computed for the energy range 200 to 20000 MeV"
+    assert "Crab:" in lines and "Galactic_diffuse:" in lines
+    assert any(line.startswith("Index: -2.") and " +/- " in line for line in lines)
+    assert any(line.startswith("TS value: ") for line in lines)
+    assert "Total number of observed counts: 853" in lines
+    assert any(line.startswith("-log(Likelihood): ") for line in lines)
+    assert any(line.startswith("Fit status: converged") for line in lines)
+    assert any(line.startswith("TS: ") and "tsmin=no" in line for line in lines)
+    assert any("gll_iem_v06.fits not found; using its map from srcmaps.fits" in w for w in out.warnings)
+    analysis = executor.session.products["analysis"]
+    # results.dat is a Python-dict-like text (likelihood.cxx printFitResults)
+    results = ast.literal_eval((workdir / "results.dat").read_text())
+    assert list(results) == ["Crab", "Extragal_diffuse", "Galactic_diffuse"]
+    value, error = (float(v) for v in results["Crab"]["Index"].split(" +/- "))
+    par = analysis.parameter("Crab:Index")
+    assert value == pytest.approx(par.value, rel=1e-5) and error == pytest.approx(par.error, rel=1e-5)
+    assert results["Crab"]["LowerLimit"] == "100" and "TS value" in results["Crab"]
+    assert "TS value" not in results["Galactic_diffuse"]
+    # counts_spectra.fits: CountsSpectra::writeTable layout
+    with fits.open(workdir / "counts_spectra.fits") as h:
+        assert [x.name for x in h] == ["PRIMARY", "COUNTS_SPECTRA", "FLUXES", "EBOUNDS"]
+        assert h["COUNTS_SPECTRA"].columns.names == ["ObsCounts", "Crab", "Extragal_diffuse", "Galactic_diffuse"]
+        assert h["COUNTS_SPECTRA"].data["ObsCounts"].sum() == 853
+        assert h["FLUXES"].columns.names == ["Crab"]
+        assert h["FLUXES"].data["Crab"].sum() == pytest.approx(analysis.flux("Crab").value, rel=1e-3)
+        assert h["EBOUNDS"].data["E_MIN"][0] == pytest.approx(200.0)
+        model_total = sum(h["COUNTS_SPECTRA"].data[n].sum() for n in ("Crab", "Extragal_diffuse", "Galactic_diffuse"))
+        assert model_total == pytest.approx(analysis.npred(), rel=1e-10)
+    fitted = read_source_model(workdir / "fit.xml", require_files=False)
+    assert fitted.parameter("Crab:Index").error == pytest.approx(par.error, rel=1e-12)
+
+
+def test_plot_returns_the_counts_spectrum_record_and_tsmin_refits(workdir):
+    _, out = run(workdir, "like cmap=srcmaps.fits srcmdl=model.xml plot=yes tsmin=yes save=no")
+    assert out.ok, out.error
+    assert isinstance(out.result, ResultGroup)
+    report, plot = out.result.items
+    assert isinstance(plot, SpectrumPlotData) and np.sum(plot.counts) == 853
+    assert any("tsmin=yes" in line for line in report.lines)
+    assert "results.dat" not in files(workdir)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ("cmap=missing.fits", "missing.fits: source maps file not found"),
+    ("cmap=none", "statistic=BINNED needs cmap"),
+    ("statistic=UNBINNED", "statistic=UNBINNED is not implemented"),
+    ("minos=Crab:Nope", "parameter 'minos': Crab:Nope is not a free parameter"),
+    ("edisp_bins=1", "edisp_bins=1: energy dispersion needs the livetime cube (expcube)"),
+    ("optimizer=SIMPLEX", "optimizer"),
+])
+def test_bad_input_gives_one_line_error_and_no_output(workdir, args, message):
+    line = "like srcmdl=model.xml " + ("" if "cmap=" in args else "cmap=srcmaps.fits ") + args
+    _, out = run(workdir, line)
+    assert not out.ok and message in out.error and "\n" not in out.error
+    assert not set(OUTPUTS) & set(files(workdir))
+
+
+def test_srcmaps_without_a_source_map_is_refused(workdir):
+    with fits.open(workdir / "srcmaps.fits") as h:
+        fits.HDUList([x.copy() for x in h if x.name != "Crab"]).writeto(workdir / "nocrab.fits")
+    _, out = run(workdir, "like cmap=nocrab.fits srcmdl=model.xml")
+    assert not out.ok and "no map for 'Crab' in the srcmaps file; computing it needs the livetime cube" in out.error
+    assert not set(OUTPUTS) & set(files(workdir))
+
+
+def test_missing_filefunction_table_is_refused(workdir):
+    (workdir / "iso_P8R2_SOURCE_V6_v06.txt").unlink()
+    _, out = run(workdir, "like cmap=srcmaps.fits srcmdl=model.xml")
+    assert not out.ok and "FileFunction file iso_P8R2_SOURCE_V6_v06.txt not found" in out.error
+
+
+def test_existing_outputs_need_clobber(workdir):
+    (workdir / "results.dat").write_text("old")
+    _, out = run(workdir, "like cmap=srcmaps.fits srcmdl=model.xml clobber=no")
+    assert not out.ok and "results.dat: output file exists" in out.error
+    assert (workdir / "results.dat").read_text() == "old" and "counts_spectra.fits" not in files(workdir)
+
+
+def test_use_bl_edisp_must_be_an_integer(workdir, monkeypatch):
+    monkeypatch.setenv("USE_BL_EDISP", "yes")
+    _, out = run(workdir, "like cmap=srcmaps.fits srcmdl=model.xml")
+    assert not out.ok and "USE_BL_EDISP='yes': expected an integer" in out.error
+
+
+def test_missing_point_source_map_is_computed_and_the_fit_matches_gtmodel(tmp_path, caldb):
+    """gammalib srcmap.fits was made with ptsrc=no (MANIFEST §1): the Crab map is computed by the
+    srcmaps code (expcube, bexpmap, IRFs from the DSS keywords); then the model map of the fit
+    matches gtmodel's modmap.fits of the 2015 gtlike fit (median <= 1 %, total within 0.1 % of 853.102)."""
+    set1 = require_shared("gammalib-p8r2-crab1day")
+    text = (set1 / "source_model_gtlike_original.xml").read_text()
+    (tmp_path / "model.xml").write_text(text.replace("/project-data/glast/skymaps/isotropic/", "")
+                                        .replace("/project-data/glast/skymaps/galprop/", ""))
+    shutil.copy(set1 / "iso_P8R2_SOURCE_V6_v06.txt", tmp_path)
+    executor, out = run(tmp_path, f"like cmap={set1 / 'srcmap.fits.gz'} srcmdl=model.xml expcube={set1 / 'ltcube.fits.gz'} "
+                                  f"bexpmap={set1 / 'binned_expmap.fits.gz'} irfs=CALDB save=no")
+    assert out.ok, out.error
+    analysis = executor.session.products["analysis"]
+    ours = analysis.model_map().sum(axis=0)
+    ref = fits.getdata(set1 / "modmap.fits.gz")
+    assert np.median(np.abs(ours / ref - 1.0)) <= 0.01
+    assert ours.sum() == pytest.approx(853.102, rel=1e-3)
+
+
+def test_use_bl_edisp_rescaling_mode_with_the_drm_from_caldb(tmp_path, caldb, monkeypatch):
+    """$USE_BL_EDISP=-1 overrides edisp_bins (BinnedConfig.cxx): the legacy rescaling mode on maps
+    without extra planes; ln L at the fitted values equals the dense reference with the same DRM."""
+    set1 = require_shared("gammalib-p8r2-crab1day")
+    shutil.copy(require_shared("fermitools2026-crab1day", "model_nogal.xml"), tmp_path / "model.xml")
+    shutil.copy(set1 / "iso_P8R2_SOURCE_V6_v06.txt", tmp_path)
+    maps = require_shared("fermitools2026-crab1day", "srcmaps_nogal.fits.gz")
+    monkeypatch.setenv("USE_BL_EDISP", "-1")
+    executor, out = run(tmp_path, f"like cmap={maps} srcmdl=model.xml expcube={set1 / 'ltcube.fits.gz'} "
+                                  "irfs=CALDB save=no")
+    assert out.ok, out.error
+    an = executor.session.products["analysis"]
+    assert an.like.edisp.value == -1 and an.like.edisp.drm is not None
+    assert any(line.startswith("Fit status: converged") for line in out.result.lines)
+    maps_dict = {n: an.like.source_map(n) for n in ("Crab", "Extragal_diffuse")}
+    dense = dense_log_like(an.data.counts, an.data.edges, maps_dict, an.model, mode=-1, drm=an.like.edisp.drm)
+    assert an.log_like() == pytest.approx(dense, rel=1e-9)

@@ -1,0 +1,97 @@
+"""Fits of the crab1day set (today's gtsrcmaps maps, MANIFEST §9): optimizers agree, statuses in words.
+
+Reference §10.2: NEWMINUIT/MINUIT = MIGRAD + HESSE with errordef 0.5 on -ln L; DRMNGB et al.
+= a quasi-Newton method with the covariance from the Hessian.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from like_helpers import crab_inputs
+
+from xlat.core.fitting import AT_LIMIT, CONVERGED, ERRORDEF, FAILED, NOTHING_FREE, FitOptions, fit
+from xlat.core.likelihood import BinnedLikelihood, LikeObjective
+from xlat.errors import ParameterError
+
+
+def _fit(optimizer: str = "NEWMINUIT", **kw):  # type: ignore[no-untyped-def]
+    data, model, maps = crab_inputs()
+    like = BinnedLikelihood(data, model, maps)
+    return fit(LikeObjective(like), FitOptions(optimizer, **kw)), like
+
+
+def test_errordef_is_half_on_minus_lnl():
+    assert ERRORDEF == 0.5
+
+
+def test_optimizers_agree_and_errors_equal_the_inverse_hessian():
+    results = {name: _fit(name)[0] for name in ("NEWMINUIT", "MINUIT", "DRMNGB", "LBFGS")}
+    ref = results["NEWMINUIT"]
+    assert ref.status.code == CONVERGED, str(ref.status)
+    for name, r in results.items():
+        assert r.status.code == CONVERGED, f"{name}: {r.status}"
+        # all converge to the same minimum: within 0.01 sigma and 1e-4 in -ln L
+        assert np.all(np.abs(r.values - ref.values) <= 0.01 * ref.errors), name
+        assert r.neg_log_like == pytest.approx(ref.neg_log_like, abs=1e-4)
+        assert r.errors == pytest.approx(ref.errors, rel=0.01)
+    _, like = _fit()
+    like.log_like(ref.values)
+    exact = np.sqrt(np.diag(np.linalg.inv(-like.hessian(ref.values))))
+    assert ref.errors == pytest.approx(exact, rel=1e-3)  # HESSE with the analytic Hessian
+
+
+def test_minos_agrees_with_hesse_for_well_measured_parameters():
+    r, _ = _fit(minos=("Crab:Index", "Extragal_diffuse:Normalization"))
+    for name in ("Crab:Index", "Extragal_diffuse:Normalization"):
+        me = r.minos[name]
+        err = r.errors[r.names.index(name)]
+        assert me.valid
+        assert -me.lower == pytest.approx(err, rel=0.1) and me.upper == pytest.approx(err, rel=0.1)
+
+
+def test_parameter_at_a_bound_is_reported():
+    data, model, maps = crab_inputs()
+    model.parameter("Crab:Index").set_bounds(-2.0, 5.0)  # the fitted index is about -2.23
+    like = BinnedLikelihood(data, model, maps)
+    r = fit(LikeObjective(like), FitOptions("NEWMINUIT"))
+    assert r.status.code == AT_LIMIT and r.at_limit == ("Crab:Index",)
+    assert "Crab:Index at a limit" in str(r.status) and "widen the bounds" in str(r.status)
+    assert r.values[r.names.index("Crab:Index")] == pytest.approx(-2.0, abs=1e-6)
+    q = fit(LikeObjective(like), FitOptions("DRMNGB"))
+    assert q.status.code == AT_LIMIT and q.at_limit == ("Crab:Index",)
+
+
+def test_call_limit_gives_a_failed_status_with_advice():
+    r, _ = _fit(max_calls=3)
+    assert r.status.code == FAILED and not r.status.ok
+    assert "call limit" in str(r.status)
+
+
+def test_all_parameters_frozen_evaluates_only():
+    data, model, maps = crab_inputs()
+    for name in model.free_layout().names:
+        model.set_free(name, False)
+    like = BinnedLikelihood(data, model, maps)
+    r = fit(LikeObjective(like), FitOptions())
+    assert r.status.code == NOTHING_FREE and r.names == ()
+    assert r.neg_log_like == pytest.approx(-like.log_like(), rel=1e-15)
+
+
+def test_source_with_zero_npred_has_no_errors():
+    data, model, maps = crab_inputs()
+    maps["Crab"] = np.zeros_like(maps["Crab"])
+    like = BinnedLikelihood(data, model, maps)
+    assert like.npred("Crab") == 0.0
+    r = fit(LikeObjective(like), FitOptions())
+    assert r.status.code == FAILED
+    assert "zero Npred" in r.status.advice
+
+
+def test_bad_options_are_refused():
+    with pytest.raises(ParameterError, match="optimizer 'SIMPLEX' is not one of"):
+        FitOptions("SIMPLEX")
+    with pytest.raises(ParameterError, match="MINOS errors need optimizer MINUIT or NEWMINUIT"):
+        FitOptions("DRMNGB", minos=("Crab:Index",))
+    with pytest.raises(ParameterError, match="toltype"):
+        FitOptions(toltype="LOOSE")
