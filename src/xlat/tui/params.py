@@ -85,8 +85,10 @@ def _bound(param: Any, which: str) -> float | None:
 
 
 def param_rows(session: Any) -> list[ParamRow]:
-    """Every spectral parameter of the session's model (empty without a model)."""
+    """Every spectral parameter of the session's model, else of the ``like`` analysis (empty without)."""
     model = session.products.get("model")
+    if model is None:  # the like step's analysis has its own model
+        model = getattr(session.products.get("analysis"), "model", None)
     if model is None:
         return []
     ties = getattr(session, "ties", None) or {}

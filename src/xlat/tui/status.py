@@ -1,7 +1,7 @@
 """The status line: -log(Likelihood), fit status, observed vs model counts, last fit time.
 
-The numbers come from the session's last fit record (``session.products["fit"]``) and
-the analysis it belongs to, read by attribute name so that the line degrades to
+The numbers come from the session's last fit record (``session.products["fit"]``, else
+the fit of the ``like`` step's analysis) and the analysis it belongs to, read by attribute name so that the line degrades to
 "no fit" rather than failing when a record lacks a field. The fit time is the TUI's own
 measurement of the last fitting command (its Outcome's elapsed time and when it ended).
 """
@@ -64,12 +64,14 @@ def _status_text(status: Any) -> tuple[str, bool]:
 
 def fit_info(session: Any) -> FitInfo | None:
     """The last fit of ``session``, or None before any fit."""
+    analysis = session.products.get("analysis")
     fit = session.products.get("fit")
+    if fit is None:  # gtlike's step (like) keeps its fit in the analysis
+        fit = getattr(analysis, "fit_result", None)
     if fit is None:
         return None
     value = _number(fit, LOGL_NAMES)
     status, ok = _status_text(getattr(fit, "status", None))
-    analysis = session.products.get("analysis")
     observed = _number(fit, OBSERVED_NAMES)
     predicted = _number(fit, PREDICTED_NAMES)
     if analysis is not None:
