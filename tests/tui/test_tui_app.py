@@ -357,3 +357,15 @@ def test_startup_imports_no_numeric_stack() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": str(src)})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+async def test_palette_lists_registry_commands_and_starts_a_line(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"chatter")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.command_input.value == "chatter " and app.focused is app.command_input
+    assert app.session.history == []

@@ -20,12 +20,12 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.geometry import Size
 from textual.widgets import Footer, Input, Label, Static
@@ -40,6 +40,7 @@ from xlat.session.results import FrontEndRequest, QuitRequest
 from xlat.session.state import Session
 from xlat.tui.history import InputHistory
 from xlat.tui.messages import CommandFinished, NestedOutcome, ProgressChanged, ReplayFinished
+from xlat.tui.palette import RegistryCommands
 from xlat.tui.progress import TextualProgress
 from xlat.tui.report import OutputLogFile, error_line, outcome_renderables, split_plots
 from xlat.tui.status import FitTiming
@@ -72,7 +73,8 @@ class XlatApp(App[None]):
 
     CSS_PATH = "xlat.tcss"
     TITLE = "xlat"
-    BINDINGS = [
+    COMMANDS = App.COMMANDS | {RegistryCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "keys", "Keys"),
         Binding("f2", "pane('params')", "Params"),
         Binding("f3", "pane('plot')", "Plot"),
@@ -213,6 +215,14 @@ class XlatApp(App[None]):
     def action_focus_command(self) -> None:
         if not self.busy:
             self.command_input.focus()
+
+    def start_line(self, text: str) -> None:
+        """Put ``text`` into the command line (the palette's commands); nothing runs yet."""
+        if self.busy:
+            return
+        self.command_input.value = text
+        self.command_input.cursor_position = len(text)
+        self.command_input.focus()
 
     def action_escape(self) -> None:
         focused = self.focused

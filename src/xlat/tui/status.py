@@ -39,7 +39,7 @@ class FitTiming:
 
 def _number(obj: Any, names: tuple[str, ...]) -> float | None:
     for name in names:
-        value = getattr(obj, name, None)
+        value: Any = getattr(obj, name, None)
         if callable(value):
             try:
                 value = value()

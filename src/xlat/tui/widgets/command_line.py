@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Input
@@ -64,7 +64,7 @@ class XlatSuggester(Suggester):
 class CommandInput(Input):
     """The one-line command input of the TUI."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "complete(1)", "Complete", show=False, priority=True),
         Binding("shift+tab", "complete(-1)", "Complete backwards", show=False, priority=True),
         Binding("up", "history(-1)", "Previous command", show=False),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.markup import escape
 from textual.screen import ModalScreen
@@ -15,7 +17,7 @@ from xlat.tui.params import ParamRow, fmt, newpar_command
 class EditValueScreen(ModalScreen[str | None]):
     """Dismissed with the ``newpar`` command text, or None when cancelled."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, row: ParamRow) -> None:
         super().__init__()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -32,7 +34,7 @@ and saved scripts. Panes, sorting, filters and themes are not recorded."""
 class KeysScreen(ModalScreen[None]):
     """The key list; any of escape, F1 or q closes it."""
 
-    BINDINGS = [Binding("escape,f1,q", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q", "close", "Close")]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="keys-box") as box:

@@ -10,13 +10,13 @@ change the view.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.message import Message
 from textual.markup import escape
+from textual.message import Message
 from textual.widgets import DataTable, Input
 
 from xlat.tui.params import (
@@ -49,8 +49,8 @@ def column_widths(table_width: int) -> dict[str, int]:
 class ParamsTable(DataTable[str]):
     """The DataTable itself (row cursor); its keys act on the parameter under the cursor."""
 
-    BINDINGS = [
-        Binding("space", "toggle", "Free/fix"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_free", "Free/fix"),
         Binding("x", "freeze", "Fix", show=False),
         Binding("t", "thaw", "Thaw", show=False),
         Binding("e", "edit", "Edit"),
@@ -59,7 +59,7 @@ class ParamsTable(DataTable[str]):
         Binding("slash", "filter", "Filter"),
     ]
 
-    def action_toggle(self) -> None:
+    def action_toggle_free(self) -> None:
         self._pane.act(toggle_command)
 
     def action_freeze(self) -> None:
