@@ -1,6 +1,8 @@
 """The only caller of ``Command.run``: one command at a time, timed, errors captured.
 
-Every front-end (shell, REPL, TUI, script replay) goes through :class:`Executor`. It
+Every front-end (shell, REPL, TUI, script replay) goes through :class:`Executor`. A command
+that defines ``resolve(session) -> Command`` is resolved first (parameter numbers become
+stable ``source:param`` names), so the recorded text never depends on the numbering. It
 turns an :class:`~xlat.errors.XlatError` into a failed :class:`Outcome`, collects
 :class:`~xlat.errors.XlatWarning` warnings, and appends the canonical text of a
 successful state-changing command to the session history.
@@ -69,6 +71,16 @@ class Executor:
         return self.run(cmd)
 
     def run(self, cmd: Command) -> Outcome:
+        with self._lock:
+            resolve = getattr(cmd, "resolve", None)
+            if resolve is not None:  # names for numbers, before the text is recorded
+                try:
+                    cmd = resolve(self.session)
+                except XlatError as exc:
+                    return Outcome(text=format_command(cmd), command=cmd, ok=False, error=str(exc))
+            return self._run(cmd)
+
+    def _run(self, cmd: Command) -> Outcome:
         text = format_command(cmd)
         with self._lock:
             outer = self._depth == 0
@@ -101,7 +113,7 @@ class Executor:
             for w in caught:
                 if not issubclass(w.category, XlatWarning):
                     warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-            if ok and cmd.mutates:
+            if ok and cmd.changes_state():
                 self.session.record(text)
             outcome = Outcome(
                 text=text,

@@ -153,7 +153,9 @@ class ArgSpec:
         if self.kind is Kind.BOOL:
             return "yes" if value else "no"
         if self.kind is Kind.FLOAT:
-            return repr(float(value)) if not float(value).is_integer() else f"{float(value):g}"
+            number = float(value)
+            short = f"{number:g}"
+            return short if float(short) == number else repr(number)  # :g alone loses digits of 1234567.0
         return str(value)
 
 
@@ -218,6 +220,11 @@ class Command:
     def run(self, session: Session) -> Any:
         """Execute on a session and return a result record (never prints)."""
         raise NotImplementedError(f"command {self.name!r} has no run()")
+
+    def changes_state(self) -> bool:
+        """Whether this invocation is recorded in the history (``mutates``; a command whose
+        bare form only shows something, such as ``model``, overrides this)."""
+        return self.mutates
 
     @classmethod
     def specs(cls) -> tuple[ArgSpec, ...]:

@@ -7,8 +7,13 @@ They share the tools' hidden parameters: ``chatter``, ``clobber``, ``debug`` and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from xlat.commands.spec import ArgSpec, Command, _specs_of, arg
+from xlat.commands.spec import ArgSpec, Command, Kind, _specs_of, arg
+
+if TYPE_CHECKING:
+    from xlat.commands.executor import Executor
+    from xlat.session.state import Session
 
 _COMMON = ("chatter", "clobber", "debug", "gui", "mode")
 
@@ -28,3 +33,16 @@ class ToolCommand(Command):
         """The tool's own parameters in .par order, then the common hidden ones (as in the .par files)."""
         specs = _specs_of(cls)
         return tuple(s for s in specs if s.name not in _COMMON) + tuple(s for s in specs if s.name in _COMMON)
+
+    def run_in_executor(self, executor: Executor) -> Any:
+        """Run the step, then record the provenance of the files it wrote (``session/pipeline.py``)."""
+        return self.run_and_record(executor.session)
+
+    def run_and_record(self, session: Session) -> Any:
+        """Run on ``session`` and register its outputs, with this run as the way to rebuild them."""
+        result = self.run(session)
+        files = [(s.name, str(getattr(self, s.name))) for s in self.specs()
+                 if s.kind is Kind.FILE and isinstance(getattr(self, s.name), str)]
+        parameters = {k: str(v) for k, v in self.given().items() if k not in _COMMON}
+        session.note_step(self.name, files, parameters, lambda: self.run_and_record(session))
+        return result

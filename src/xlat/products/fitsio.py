@@ -63,6 +63,35 @@ def fits_file(path: str | Path, what: str = "FITS file") -> Iterator[fits.HDULis
         hdul.close()
 
 
+@contextlib.contextmanager
+def lazy_fits_file(path: str | Path, what: str = "FITS file") -> Iterator[fits.HDUList]:
+    """Open a FITS file reading only the HDUs that are touched (headers, or one image of many).
+
+    Same one-line errors as :func:`open_fits` for a missing or non-FITS file; a truncated HDU
+    fails when it is read.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: {what} not found")
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder, expected a {what}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AstropyUserWarning)
+            warnings.simplefilter("ignore", fits.verify.VerifyWarning)
+            hdul = fits.open(p, memmap=False)
+    except (OSError, ValueError, TypeError, IndexError, EOFError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise FileFormatError(f"{p}: not a FITS file or unreadable (expected a {what}): {reason}") from None
+    try:
+        yield hdul
+    except (OSError, ValueError, TypeError, IndexError, EOFError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise FileFormatError(f"{p}: cannot read {what}: {reason} (truncated or corrupt file?)") from None
+    finally:
+        hdul.close()
+
+
 def get_hdu(hdul: fits.HDUList, name: str, path: str | Path, what: str = "") -> Any:
     """The HDU called ``name``; a one-line error if absent."""
     try:

@@ -16,6 +16,7 @@ from rich.text import Text
 from xlat.render.context import PLAIN, RenderContext
 from xlat.render.tables import rich_table
 from xlat.render.text import render_result
+from xlat.session.records import FitSummary
 from xlat.session.results import MapPlotData, ProfilePlotData, ResultGroup, SpectrumPlotData, StepReport, Table
 
 
@@ -52,3 +53,12 @@ def _(result: Any, ctx: RenderContext = PLAIN) -> RenderableType | None:
     if ctx.color:
         return Text.from_ansi(text, no_wrap=True, overflow="crop")
     return Text(text, no_wrap=True, overflow="crop")
+
+
+@to_renderable.register
+def _(result: FitSummary, ctx: RenderContext = PLAIN) -> RenderableType | None:
+    """gtlike's report as text, then the per-source table as a rich table (chatter >= 2)."""
+    parts: list[RenderableType] = [Text("\n".join(result.lines).strip("\n"))]
+    if result.table is not None and ctx.chatter >= 2:
+        parts.append(rich_table(result.table))
+    return Group(*parts)

@@ -116,3 +116,6 @@ def table_text(table: Table) -> str:
     for row in table.rows:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())
     return "\n".join(lines)
+
+
+from xlat.render import model_text  # noqa: E402,F401  (registers the model-command renderers)

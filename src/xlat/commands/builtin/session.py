@@ -66,15 +66,20 @@ class Run(Command):
 @command("save", topic="session")
 @dataclass(frozen=True)
 class Save(Command):
-    """Save the session as a replayable script (save session NAME)."""
+    """Save the session as a replayable script (save session NAME), the model (save model FILE.xml)
+    or the fit results (save results FILE: .json, or gtlike's results.dat layout for .dat)."""
 
-    what: str = arg(positional=True, choices=("session",), help="What to save")
+    what: str = arg(positional=True, choices=("session", "model", "results"), help="What to save")
     file: str = arg(kind="file", positional=True, help="Output file; a bare NAME goes to sessions/NAME.xlat")
     clobber: bool = arg(True, kind="bool", help="Overwrite an existing file")
 
     def run(self, session: Session) -> str:
         from xlat.session.scripts import save_session_script
 
+        if self.what == "model":
+            return f"model saved to {session.save_model(self.file, clobber=self.clobber)}"
+        if self.what == "results":
+            return f"fit results saved to {session.save_results(self.file, clobber=self.clobber)}"
         path = save_session_script(session, self.file, clobber=self.clobber)
         return f"session saved to {path} ({len(session.history)} commands)"
 

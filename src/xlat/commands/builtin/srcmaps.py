@@ -53,7 +53,7 @@ class SrcMaps(ToolCommand):
         return run_srcmaps(session, self)
 
 
-@command("model", topic="pipeline", mutates=True, tool="gtmodel")
+@command("modelmap", topic="pipeline", mutates=True, tool="gtmodel")
 @dataclass(frozen=True)
 class ModelMapCommand(ToolCommand):
     """Compute the model counts map (and optionally residual and significance maps) of a fitted model."""

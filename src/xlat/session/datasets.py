@@ -1,0 +1,120 @@
+"""gtlike's inputs loaded as existing products: ``data cmap=... bexpmap=... expcube=... irfs=... evtype=...``.
+
+``cmap`` is a counts cube (gtbin CCUBE) or a source-maps file (gtsrcmaps output: the counts
+cube as primary plus one image HDU per source). The counts, the grid, the energy edges and
+the names of the source maps present are read once; the ROI centre used by ``radius``
+selections is the direction of the map's central pixel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from xlat.errors import FileFormatError, InputError, ParameterError
+
+if TYPE_CHECKING:
+    from xlat.core.geom import SkyGeom
+
+NOT_SOURCE_HDUS = frozenset({"PRIMARY", "GTI", "EBOUNDS", "ENERGIES", "EVENTS"})
+CMAP_WHAT = "a gtbin counts cube or a gtsrcmaps file"
+
+
+@dataclass(frozen=True, eq=False)
+class CountsInfo:
+    """What ``data`` reads from ``cmap``: counts (n_bins, ny, nx), grid, energy edges (MeV), source HDUs."""
+
+    path: Path
+    counts: Any
+    geom: SkyGeom
+    energy_edges_mev: Any
+    source_maps: tuple[str, ...]
+    has_weights: bool = False
+
+    @property
+    def is_srcmaps(self) -> bool:
+        return bool(self.source_maps)
+
+    @property
+    def roi_center(self) -> tuple[float, float]:
+        """(RA, Dec) in deg of the central pixel of the map."""
+        ra, dec = self.geom.pix_to_equatorial((self.geom.nx - 1) / 2.0, (self.geom.ny - 1) / 2.0)
+        return float(ra), float(dec)
+
+
+@dataclass(frozen=True, eq=False)
+class DataInputs:
+    """gtlike's inputs (file names as given, resolved against the session folder)."""
+
+    cmap: CountsInfo | None = None
+    bexpmap: Path | None = None
+    expcube: Path | None = None
+    irfs: str = "CALDB"
+    evtype: int | None = None
+
+    def files(self) -> list[tuple[str, Path]]:
+        """(role, path) of the files given."""
+        out: list[tuple[str, Path]] = []
+        if self.cmap is not None:
+            out.append(("srcmaps" if self.cmap.is_srcmaps else "counts", self.cmap.path))
+        if self.bexpmap is not None:
+            out.append(("exposure", self.bexpmap))
+        if self.expcube is not None:
+            out.append(("ltcube", self.expcube))
+        return out
+
+
+def read_counts_info(path: Path) -> CountsInfo:
+    """Counts, grid, energy edges and source-map HDU names of a counts cube or srcmaps file."""
+    import numpy as np
+
+    from xlat.core.geom import SkyGeom
+    from xlat.products.fitsio import get_hdu, lazy_fits_file, require_columns
+    from xlat.units import KEV_PER_MEV
+
+    with lazy_fits_file(path, CMAP_WHAT) as hdul:
+        primary = hdul[0]
+        if primary.data is None or primary.data.ndim != 3:
+            raise FileFormatError(f"{path}: primary HDU is not a 3-D counts cube (is this {CMAP_WHAT}?)")
+        for key in ("CTYPE1", "CRVAL1", "CDELT1", "CRPIX1", "CTYPE2", "CRVAL2", "CDELT2", "CRPIX2"):
+            if key not in primary.header:
+                raise FileFormatError(f"{path}: primary header has no {key} keyword (is this {CMAP_WHAT}?)")
+        geom = SkyGeom.from_header(primary.header)
+        ebounds = get_hdu(hdul, "EBOUNDS", path, CMAP_WHAT)
+        require_columns(ebounds, ("E_MIN", "E_MAX"), path, "an EBOUNDS table")
+        lo = np.asarray(ebounds.data["E_MIN"], dtype=np.float64) / KEV_PER_MEV
+        hi = np.asarray(ebounds.data["E_MAX"], dtype=np.float64) / KEV_PER_MEV
+        counts = np.asarray(primary.data, dtype=np.float64)
+        if lo.size != counts.shape[0]:
+            raise FileFormatError(f"{path}: EBOUNDS has {lo.size} rows but the cube has {counts.shape[0]} planes")
+        names = tuple(h.name for h in hdul[1:] if h.is_image and h.name.upper() not in NOT_SOURCE_HDUS
+                      and not (h.name.startswith("__") and h.name.endswith("__")))
+        has_weights = any(h.name.upper() == "__WEIGHTS__" for h in hdul[1:])
+    edges = np.append(lo, hi[-1])
+    return CountsInfo(path, counts, geom, edges, names, has_weights)
+
+
+def load_inputs(previous: DataInputs | None, resolve: Any, cmap: str = "", bexpmap: str = "", expcube: str = "",
+                irfs: str = "", evtype: int | None = None) -> DataInputs:
+    """New inputs: the given ones replace, the others are kept; every file is checked first."""
+    current = previous or DataInputs()
+    changes: dict[str, Any] = {}
+    for name, value in (("bexpmap", bexpmap), ("expcube", expcube)):
+        if value:
+            path = resolve(value)
+            if not path.is_file():
+                raise InputError(f"{path}: {name} file not found")
+            changes[name] = path
+    if irfs:
+        changes["irfs"] = irfs
+    if evtype is not None:
+        if evtype <= 0:
+            raise ParameterError(f"data: parameter 'evtype' must be a positive event-type mask; got {evtype}")
+        changes["evtype"] = evtype
+    if cmap:
+        path = resolve(cmap)
+        if not path.is_file():
+            raise InputError(f"{path}: cmap file not found (expected {CMAP_WHAT})")
+        changes["cmap"] = read_counts_info(path)
+    return replace(current, **changes)

@@ -1,0 +1,325 @@
+"""Fitting in the session on real gtsrcmaps output: fit, ties, undo, MINOS, TS, flux, scans, plots, replay."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from session_helpers import fails, model_state, ok
+
+from conftest import require_shared
+from xlat.commands.executor import Executor
+from xlat.commands.script import run_script
+from xlat.errors import Cancelled
+from xlat.progress import CancelToken
+from xlat.render.context import RenderContext
+from xlat.render.text import render_result
+from xlat.session.records import FitSummary
+from xlat.session.state import Session
+
+pytest.importorskip("xlat.session.analysis", reason="needs the like slice (BinnedAnalysis)")
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def crab_files(folder: Path) -> tuple[Path, Path]:
+    """The crab1day srcmaps (fermitools2026-crab1day, gtsrcmaps) and its model, the isotropic table made absolute."""
+    srcmaps = require_shared("fermitools2026-crab1day", "srcmaps_nogal.fits.gz")
+    model = require_shared("fermitools2026-crab1day", "model_nogal.xml")
+    iso = require_shared("gammalib-p8r2-crab1day", "iso_P8R2_SOURCE_V6_v06.txt")
+    text = model.read_text().replace('file="iso_P8R2_SOURCE_V6_v06.txt"', f'file="{iso}"')
+    xml = folder / "crab.xml"
+    xml.write_text(text)
+    return srcmaps, xml
+
+
+@pytest.fixture
+def crab(tmp_path: Path) -> Executor:
+    srcmaps, _ = crab_files(tmp_path)
+    ex = Executor(Session(tmp_path))
+    ok(ex, "model crab.xml")
+    ok(ex, f"data cmap={srcmaps}")
+    return ex
+
+
+def free_values(session: Session) -> dict[str, float]:
+    model = session.model
+    assert model is not None
+    return {n: model.parameter(n).value for n in model.parameter_names()}
+
+
+def test_session_fit_equals_the_like_step(crab: Executor, tmp_path: Path) -> None:
+    """The session's fit and 'like' (gtlike) use the same likelihood and optimizer: identical numbers."""
+    summary = ok(crab, "fit").result
+    assert isinstance(summary, FitSummary) and summary.ok
+    text = render_result(summary)
+    assert f"-log(Likelihood): {summary.minus_log_likelihood:.10g}" in text
+    assert "Crab:\nIntegral: " in text and "TS value: " in text
+    srcmaps, xml = crab_files(tmp_path)
+    like = ok(Executor(Session(tmp_path)), f"like cmap={srcmaps} srcmdl={xml} save=no sfile=fitted.xml").result
+    assert f"-log(Likelihood): {summary.minus_log_likelihood:.10g}" in like.lines
+    from xlat.products.xml_model import read_source_model
+
+    fitted = read_source_model(tmp_path / "fitted.xml", require_files=False)
+    for name, value in free_values(crab.session).items():
+        assert fitted.parameter(name).value == value  # same code path: bit for bit
+    # the REPL prompt shows -logL from the fit record
+    from xlat.repl.prompt import status_text
+
+    assert status_text(crab.session) == f"-logL {summary.minus_log_likelihood:.2f}"
+
+
+def test_refit_after_newpar_reuses_the_analysis(crab: Executor) -> None:
+    first = ok(crab, "fit").result
+    analysis = crab.session.products["analysis"]
+    ok(crab, "newpar Crab:Index -2.6")
+    again = ok(crab, "fit").result
+    assert crab.session.products["analysis"] is analysis
+    assert again.minus_log_likelihood == pytest.approx(first.minus_log_likelihood, abs=1e-3)  # same minimum
+    assert crab.session.model.parameter("Crab:Index").value == pytest.approx(first.values["Crab:Index"], abs=0.01)
+
+
+def test_undo_after_fit_restores_values_and_fit(crab: Executor) -> None:
+    before = model_state(crab.session)
+    ok(crab, "fit")
+    ok(crab, "undo")
+    assert model_state(crab.session) == before
+    assert crab.session.fit_result is None
+    assert crab.session.history[-1].startswith("data cmap=")
+
+
+class CancelAfter(CancelToken):
+    """Cancels at the n-th check: a Ctrl-C in the middle of the fit."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.left = n
+
+    def check(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise Cancelled("cancelled by the user")
+
+    def reset(self) -> None:
+        return None
+
+
+def test_cancelled_fit_leaves_the_parameters_unchanged(tmp_path: Path) -> None:
+    srcmaps, _ = crab_files(tmp_path)
+    ex = Executor(Session(tmp_path), cancel=CancelAfter(10**6))
+    ok(ex, "model crab.xml")
+    ok(ex, f"data cmap={srcmaps}")
+    before, history = model_state(ex.session), list(ex.session.history)
+    ex.cancel.left = 5
+    out = fails(ex, "fit")
+    assert out.error == "cancelled by the user"
+    assert model_state(ex.session) == before and ex.session.history == history
+
+
+def test_failed_fit_is_an_error_and_changes_nothing(crab: Executor, monkeypatch: pytest.MonkeyPatch) -> None:
+    from xlat.core import fitting
+    from xlat.session import fit_ops
+
+    real = fit_ops.minimise
+
+    def diverging(analysis, ties, options):  # type: ignore[no-untyped-def]
+        result = real(analysis, ties, options)
+        analysis.model.parameter("Crab:Index").value = 4.9  # the optimizer wandered off
+        return fitting.FitResult(result.optimizer, result.names, result.values, result.errors, None,
+                                 result.neg_log_like, 1e3, 1e-3,
+                                 fitting.FitStatus(fitting.FAILED, "failed: MIGRAD did not find a valid minimum"))
+
+    monkeypatch.setattr(fit_ops, "minimise", diverging)
+    before = model_state(crab.session)
+    out = fails(crab, "fit")
+    assert out.error.startswith("fit failed: failed: MIGRAD did not find a valid minimum")
+    assert model_state(crab.session) == before
+
+
+def test_tied_fit_keeps_the_relation_and_is_a_minimum_along_the_target(crab: Executor) -> None:
+    # iso normalisation follows the Crab integral: true(Normalization) = 0.5 x true(Integral) / 1e-7
+    ok(crab, "tie Extragal_diffuse:Normalization Crab:Integral 5e6")
+    summary = ok(crab, "fit").result
+    model = crab.session.model
+    integral, norm = model.parameter("Crab:Integral"), model.parameter("Extragal_diffuse:Normalization")
+    assert norm.true_value == pytest.approx(5e6 * integral.true_value, rel=1e-12)
+    assert set(summary.values) == {"Crab:Integral", "Crab:Index"}
+    best = integral.value
+    before = model_state(crab.session)
+    scan = ok(crab, f"steppar Crab:Integral {best * 0.9!r} {best * 1.1!r} 4").result
+    assert model_state(crab.session) == before  # the scan leaves the model as it was
+    # the fitted value is the middle of the scan and the lowest point of the profile (closure)
+    assert scan.values[2] == pytest.approx(best, rel=1e-12)
+    assert scan.delta[2] == pytest.approx(0.0, abs=1e-3)
+    assert min(scan.delta[1], scan.delta[3]) > scan.delta[2]
+
+
+def test_tied_objective_chain_rule_matches_finite_differences() -> None:
+    from xlat.core.parameters import Parameter
+    from xlat.session.fit_ops import TiedObjective
+    from xlat.session.ties import Tie
+
+    class Quadratic:
+        names = ("a:x", "b:y", "c:z")
+        matrix = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, 0.2], [0.1, 0.2, 3.0]])
+
+        def start(self) -> np.ndarray:
+            return np.array([1.0, 2.0, 3.0])
+
+        def limits(self) -> list:
+            return [(0.0, 10.0), (None, None), (-4.0, 4.0)]
+
+        def value(self, x: np.ndarray) -> float:
+            return float(0.5 * x @ self.matrix @ x + np.sin(x).sum())
+
+        def gradient(self, x: np.ndarray) -> np.ndarray:
+            return self.matrix @ x + np.cos(x)
+
+        def hessian(self, x: np.ndarray) -> np.ndarray:
+            return self.matrix - np.diag(np.sin(x))
+
+    params = {"a:x": Parameter("x", 1.0, 2.0), "c:z": Parameter("z", 3.0, -1.0)}
+    tied = TiedObjective(Quadratic(), [Tie("c:z", "a:x", 1.5)], params)
+    assert tied.names == ("a:x", "b:y")
+    # z = 1.5 * 2 x / -1 = -3 x; z in [-4, 4] narrows x to [-4/3, 4/3]
+    assert tied.limits()[0] == pytest.approx((0.0, 4.0 / 3.0))
+    x, h = np.array([0.7, -0.4]), 1e-6
+    numeric = [(tied.value(x + h * e) - tied.value(x - h * e)) / (2 * h) for e in np.eye(2)]
+    assert tied.gradient(x) == pytest.approx(numeric, rel=1e-7)
+    numeric_h = np.array([(tied.gradient(x + h * e) - tied.gradient(x - h * e)) / (2 * h) for e in np.eye(2)])
+    assert tied.hessian(x) == pytest.approx(numeric_h, rel=1e-6)
+
+
+def test_minos_ts_flux_and_show(crab: Executor) -> None:
+    ok(crab, "fit")
+    summary = ok(crab, "error Crab:Index").result
+    lower, upper, valid = summary.minos["Crab:Index"]
+    assert valid and lower < 0 < upper
+    error = summary.errors["Crab:Index"]
+    assert -lower == pytest.approx(error, rel=0.3) and upper == pytest.approx(error, rel=0.3)
+    ts = ok(crab, "ts Crab").result
+    assert ts.rows[0][0] == "Crab" and float(ts.rows[0][1]) > 25
+    flux = ok(crab, "flux Crab")
+    assert flux.text == "flux Crab emin=200 emax=20000"  # the data's range written out
+    assert flux.result.rows[0][1] > 0 and flux.result.rows[0][2] > 0
+    rows = ok(crab, "show sources sort=ts").result.rows
+    assert rows[0][0] == "Crab" and rows[0][3] != ""
+    assert ok(crab, "thaw norm ts>25").result.unchanged == ("Crab:Integral",)
+    assert ok(crab, "show fit").result is crab.session.fit_result
+
+
+def test_plots_render_at_80x24(crab: Executor) -> None:
+    ok(crab, "fit")
+    ctx = RenderContext(80, 24)
+    for line in ["plot spectrum", "plot counts", "plot model", "plot residual", "plot significance emin=1000",
+                 "steppar Crab:Index", "plot profile"]:
+        text = render_result(ok(crab, line).result, ctx)
+        lines = text.split("\n")
+        assert len(lines) <= 24 and max(len(ln) for ln in lines) <= 80, line
+    assert fails(crab, "plot significance emin=30000 emax=40000").error.startswith("plot: no energy bin")
+
+
+def test_save_model_and_results(crab: Executor, tmp_path: Path) -> None:
+    from xlat.products.xml_model import read_source_model
+
+    summary = ok(crab, "fit").result
+    ok(crab, "save model fitted.xml")
+    fitted = read_source_model(tmp_path / "fitted.xml", require_files=False)
+    assert fitted.parameter("Crab:Index").error == summary.errors["Crab:Index"]
+    ok(crab, "save results fit.json")
+    data = json.loads((tmp_path / "fit.json").read_text())
+    assert data["-log(Likelihood)"] == summary.minus_log_likelihood
+    assert data["sources"]["Crab"]["ts"] == summary.ts["Crab"]
+    ok(crab, "save results results.dat")
+    assert "'Crab': {" in (tmp_path / "results.dat").read_text()
+
+
+SCRIPT_LINES = [
+    "model crab.xml",
+    "data cmap={srcmaps}",
+    "freeze Crab:Index",
+    "newpar Crab:Integral 20 1e-3 1000",
+    "fit",
+    "thaw 3",
+    "newpar 'Extragal_diffuse:Normalization' 12.5",
+    "fit ftol=1e-5",
+    "error",
+]
+
+
+def test_saved_session_replays_to_identical_numbers(tmp_path: Path) -> None:
+    srcmaps, _ = crab_files(tmp_path)
+    ex = Executor(Session(tmp_path))
+    for line in SCRIPT_LINES:
+        ok(ex, line.format(srcmaps=srcmaps))
+    assert "thaw Crab:Index" in ex.session.history  # the number was recorded as a name
+    ok(ex, "save session replay")
+    fresh = Executor(Session(tmp_path))
+    run_script(fresh, tmp_path / "sessions" / "replay.xlat")
+    assert free_values(fresh.session) == free_values(ex.session)
+    a, b = ex.session.fit_result, fresh.session.fit_result
+    assert (a.minus_log_likelihood, a.values, a.errors, a.minos) == (b.minus_log_likelihood, b.values, b.errors,
+                                                                    b.minos)
+
+
+def test_journal_cut_by_kill_9_resumes_to_the_same_state(tmp_path: Path) -> None:
+    srcmaps, _ = crab_files(tmp_path)
+    lines = [line.format(srcmaps=srcmaps) for line in SCRIPT_LINES]
+    journal = tmp_path / "journal.xlat"
+    code = textwrap.dedent(f"""
+        import os, signal
+        from xlat.commands import load_builtin
+        from xlat.commands.executor import Executor
+        from xlat.session.state import Session
+        load_builtin()
+        s = Session({str(tmp_path)!r}); s.attach_journal({str(journal)!r})
+        ex = Executor(s)
+        for line in {lines[:6]!r}:
+            assert ex.run_line(line).ok
+        with open({str(journal)!r}, "a") as f:
+            f.write("newpar 'Extragal_diffuse:Normalization' 1")  # torn: killed while writing
+            f.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(SRC)})
+    assert proc.returncode == -signal.SIGKILL
+    resumed = Executor(Session(tmp_path))
+    run_script(resumed, journal, journal=True)
+    reference = Executor(Session(tmp_path))
+    for line in lines[:6]:
+        ok(reference, line)
+    assert resumed.session.history == reference.session.history
+    assert free_values(resumed.session) == free_values(reference.session)
+    assert resumed.session.fit_result.minus_log_likelihood == reference.session.fit_result.minus_log_likelihood
+
+
+def test_moving_a_source_recomputes_its_map_only_and_undo_brings_the_file_map_back(tmp_path: Path,
+                                                                                    caldb: Path) -> None:
+    srcmaps, _ = crab_files(tmp_path)
+    crab = "gammalib-p8r2-crab1day"
+    ex = Executor(Session(tmp_path))
+    ok(ex, "model crab.xml")
+    ok(ex, f"data cmap={srcmaps} expcube={require_shared(crab, 'ltcube.fits.gz')} "
+           f"bexpmap={require_shared(crab, 'binned_expmap.fits.gz')}")
+    first = ok(ex, "fit").result.minus_log_likelihood
+    in_use = ex.session.products["analysis_maps"]
+    iso_map = in_use.live["Extragal_diffuse"]
+    ok(ex, "newpar Crab:RA 83.9")
+    row = ok(ex, "show data").result.rows[-1]
+    assert (row[3], row[4]) == ("stale", "1 moved or changed (Crab); recomputed at the next fit")
+    moved = ok(ex, "fit").result.minus_log_likelihood
+    assert moved > first  # the Crab is not at 83.9 deg
+    assert in_use.live["Extragal_diffuse"] is iso_map  # the other map is untouched
+    row = ok(ex, "show data").result.rows[-1]
+    assert (row[3], row[4]) == ("fresh", "1 recomputed in memory (Crab)")
+    ok(ex, "undo")
+    ok(ex, "undo")
+    # back at the first fit's values with the file's map again: the same -log(Likelihood), bit for bit
+    assert -ex.session.analysis.log_like() == first
