@@ -300,8 +300,8 @@ async def test_script_given_at_start_is_replayed_with_progress_and_journalled(tm
                             if isinstance(m, ProgressChanged) else None) as pilot:
         await settle(pilot, app)
         assert not app.busy and not app.command_input.disabled
-        text = log_words(app)
-    assert f"replayed 3 commands from {script}" in text
+        text = "".join(log_words(app).split())  # long paths wrap anywhere
+    assert f"replayed3commandsfrom{script}" in text
     assert session.history == ["_mark a", "_mark b factor=2"]
     assert session.journal is not None and session.journal.commands() == session.history
     replay = [m for m in seen if m.description == "replay start.xlat"]
@@ -315,8 +315,8 @@ async def test_replay_stops_at_the_first_error(tmp_path: Path) -> None:
     app = make_app(tmp_path, script=script)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
-        text = log_words(app)
-    assert "replay stopped:" in text and f"{script}:2" in text
+        text = "".join(log_words(app).split())  # long paths wrap anywhere
+    assert "replaystopped:" in text and f"{script}:2" in text
     assert app.session.history == ["_mark a"]
 
 

@@ -9,7 +9,7 @@ from tui_helpers import log_words, model_commands, model_session, settle  # noqa
 
 from xlat.tui.app import XlatApp
 from xlat.tui.params import filter_rows, newpar_command, param_rows, sort_rows, toggle_command
-from xlat.tui.widgets.params_table import ParamsTable, column_widths
+from xlat.tui.widgets.params_table import ParamsTable, column_widths, wanted_width
 
 pytestmark = pytest.mark.tui
 
@@ -67,11 +67,20 @@ def test_newpar_text_is_checked(tmp_path: Path, text: str, problem: str) -> None
 
 
 def test_column_widths_fit_80_columns_and_grow() -> None:
-    narrow = column_widths(80)
-    assert "scale" not in narrow and narrow["source"] >= 17  # "4FGL J1256.1-0547" is 17 characters
+    # "4FGL J1256.1-0547" is 17 characters, "Normalization" 13
+    narrow = column_widths(80, longest_source=17, longest_param=13)
+    assert "scale" not in narrow and (narrow["source"], narrow["param"]) == (17, 13)
     assert sum(narrow.values()) + 2 * len(narrow) + 1 <= 80
-    wide = column_widths(130)
-    assert "scale" in wide and wide["source"] > narrow["source"]
+    tight = column_widths(70, longest_source=17, longest_param=13)  # names are cut, the source first
+    assert (tight["source"], tight["param"]) == (8, 12) and sum(tight.values()) + 2 * len(tight) + 1 == 70
+    wide = column_widths(130, longest_source=17, longest_param=13)
+    assert "scale" in wide and wide["source"] == 17
+
+
+def test_wanted_width_shows_every_name(tmp_path: Path) -> None:
+    rows = param_rows(model_session(tmp_path))  # longest source 17 characters, longest parameter 9
+    width = wanted_width(rows)
+    assert column_widths(width, 17, 9)["source"] == 17 and column_widths(width - 1, 17, 9)["source"] == 16
 
 
 @pytest.mark.usefixtures("model_commands")

@@ -144,6 +144,7 @@ def test_xlat_tui_replays_a_script_then_quits(terminal, tmp_path: Path) -> None:
     term = terminal("-m", "xlat", "tui", "s.xlat", "journal=no")
     term.read_until(PLACEHOLDER)
     elapsed = time.perf_counter() - term.started
+    term.mark = 0  # the replay may end before the first full paint
     term.read_until("replayed 2 commands")
     term.send("\x11")
     assert term.wait() == 0

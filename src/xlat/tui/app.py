@@ -48,7 +48,7 @@ from xlat.tui.widgets.command_line import CommandInput
 from xlat.tui.widgets.edit_value import EditValueScreen
 from xlat.tui.widgets.keys_screen import KeysScreen
 from xlat.tui.widgets.output_log import PROMPT, OutputLog
-from xlat.tui.widgets.params_table import ParamsPane, ParamsTable
+from xlat.tui.widgets.params_table import ParamsPane, ParamsTable, wanted_width
 from xlat.tui.widgets.plot_pane import PlotPane
 from xlat.tui.widgets.status_bar import StatusBar
 
@@ -58,14 +58,17 @@ PANES = ("params", "plot", "log")
 WIDE_SIZE = (120, 32)
 """From this many columns and rows on, all panes are shown at once."""
 FIT_COMMANDS = ("fit", "like")
-"""Commands after which the plot is drawn again (with the new model) and the fit time shown."""
+"""Commands whose time the status line shows as the last fit time."""
+REDRAW_AFTER = ("fit",)
+"""Commands after which the plot is drawn again with the new model (``like`` fits a model of its
+own, which ``plot`` does not see: ``like plot=yes`` draws that one)."""
 DEFAULT_PLOT = "plot spectrum"
 WELCOME = "xlat: Fermi-LAT binned likelihood session. Type help; F1 lists the keys; ctrl+q quits."
 DARK, LIGHT = "textual-dark", "textual-light"
 
 
-def fit_like(outcome: Outcome | None) -> bool:
-    return outcome is not None and outcome.ok and outcome.command is not None and outcome.command.name in FIT_COMMANDS
+def fit_like(outcome: Outcome | None, names: tuple[str, ...] = FIT_COMMANDS) -> bool:
+    return outcome is not None and outcome.ok and outcome.command is not None and outcome.command.name in names
 
 
 class XlatApp(App[None]):
@@ -157,6 +160,10 @@ class XlatApp(App[None]):
         size = size or self.size
         self._wide = size.width >= WIDE_SIZE[0] and size.height >= WIDE_SIZE[1]
         main = self.query_one("#main")
+        if self._wide:  # the table as wide as its names need, between half and two thirds of the screen
+            share = wanted_width(self.params_pane.rows) + 1
+            width = max(size.width // 2, min(share, 2 * size.width // 3))
+            main.styles.grid_columns = (f"{width}", "1fr")
         main.set_class(self.wide, "-wide")
         main.set_class(not self.wide, "-compact")
         for name in PANES:
@@ -329,7 +336,7 @@ class XlatApp(App[None]):
         """Worker thread: run the line, then redraw the plot after a fit; post the outcomes back."""
         outcome = self._execute(line)
         plot = None
-        if fit_like(outcome) and not self.executor.cancel.cancelled:
+        if fit_like(outcome, REDRAW_AFTER) and not self.executor.cancel.cancelled:
             plot = self._redraw_plot(plot_line)
         self.post_message(CommandFinished(line, outcome, origin, plot))
 
@@ -363,7 +370,7 @@ class XlatApp(App[None]):
             for _, outcome in iter_script(self.executor, path):
                 self.post_message(NestedOutcome(outcome))
                 count += outcome.ok
-                fitted = fitted or fit_like(outcome)
+                fitted = fitted or fit_like(outcome, REDRAW_AFTER)
                 task.advance()
                 if self._cancel_requested:
                     error = "cancelled by the user"
@@ -421,7 +428,7 @@ class XlatApp(App[None]):
             return
         _, records = split_plots(plot.result)
         if records:
-            self.plot_pane.show(records[-1])
+            self.plot_pane.show(records[-1], command=plot.text)
 
     def _follow(self, outcome: Outcome, origin: str, plotted: bool) -> None:
         """Compact layout: show the pane that has the news (keys leave the view where it is)."""
@@ -477,3 +484,5 @@ class XlatApp(App[None]):
         """Read the session again into the table and the status line (UI thread, no command running)."""
         self.params_pane.refresh_rows()
         self.status_bar.refresh_fit()
+        if self.wide:
+            self._apply_layout()

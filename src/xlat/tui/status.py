@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-LOGL_NAMES = ("neg_log_like", "minus_log_likelihood", "neg_log_likelihood")
-OBSERVED_NAMES = ("observed_counts", "n_observed", "nobs", "counts_total")
-PREDICTED_NAMES = ("model_counts", "predicted_counts", "npred_total", "n_predicted", "npred")
+LOGL_NAMES = ("minus_log_likelihood", "neg_log_like", "neg_log_likelihood")
+OBSERVED_NAMES = ("observed_counts", "nobs")
+PREDICTED_NAMES = ("model_counts", "npred")
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,19 @@ class FitTiming:
 
 
 def _number(obj: Any, names: tuple[str, ...]) -> float | None:
+    """The first of the attributes ``names`` that gives a finite number (a method is called, a
+    mapping of per-source numbers is summed)."""
     for name in names:
         value: Any = getattr(obj, name, None)
         if callable(value):
             try:
                 value = value()
-            except Exception:  # noqa: BLE001 - a status line never fails
+            except Exception:  # noqa: BLE001, S112 - a status line never fails
+                continue
+        if isinstance(value, Mapping):
+            try:
+                value = sum(float(v) for v in value.values())
+            except (TypeError, ValueError):
                 continue
         try:
             number = float(value)  # numpy scalars and 0-d arrays too
@@ -54,12 +62,14 @@ def _number(obj: Any, names: tuple[str, ...]) -> float | None:
     return None
 
 
-def _status_text(status: Any) -> tuple[str, bool]:
+def _status_text(fit: Any) -> tuple[str, bool]:
+    """A short fit status ('converged', 'EDM too large', ...) and whether the fit is usable."""
+    status = getattr(fit, "status", None)
     if status is None:
-        return "", True
-    ok = getattr(status, "ok", True)
-    text = getattr(status, "code", None) or getattr(status, "message", None) or str(status)
-    return str(text), bool(ok)
+        return "", bool(getattr(fit, "ok", True))
+    ok = getattr(fit, "ok", getattr(status, "ok", True))
+    text = str(getattr(status, "code", None) or status)
+    return text.split(" (")[0], bool(ok)  # the words before the details in parentheses
 
 
 def fit_info(session: Any) -> FitInfo | None:
@@ -71,7 +81,7 @@ def fit_info(session: Any) -> FitInfo | None:
     if fit is None:
         return None
     value = _number(fit, LOGL_NAMES)
-    status, ok = _status_text(getattr(fit, "status", None))
+    status, ok = _status_text(fit)
     observed = _number(fit, OBSERVED_NAMES)
     predicted = _number(fit, PREDICTED_NAMES)
     if analysis is not None:

@@ -31,19 +31,40 @@ from xlat.tui.params import (
     toggle_command,
 )
 
-FIXED_WIDTHS = {"number": 3, "param": 9, "value": 8, "error": 7, "min": 5, "max": 5, "scale": 5, "status": 5}
-"""Cell widths of every column but the source name, which takes the room that is left."""
+FIXED_WIDTHS = {"number": 3, "value": 8, "error": 7, "min": 5, "max": 5, "scale": 5, "status": 5}
+"""Cell widths of the columns whose content has a known size."""
 SCALE_FROM = 90
 """Table width (cells) from which the scale column is shown."""
 MIN_SOURCE, MAX_SOURCE = 8, 40
+MIN_PARAM, MAX_PARAM = 9, 14
 
 
-def column_widths(table_width: int) -> dict[str, int]:
-    """Widths of the shown columns for a table ``table_width`` cells wide (padding: 2 per column)."""
+def _overhead(n_columns: int) -> int:
+    return 2 * n_columns + 1  # cell padding, scrollbar
+
+
+def column_widths(table_width: int, longest_source: int = MAX_SOURCE, longest_param: int = MAX_PARAM) -> dict[str, int]:
+    """Widths of the shown columns for a table ``table_width`` cells wide.
+
+    The source and parameter names share what the other columns leave: the parameter
+    column gets up to its longest name (at least 9), the source column the rest.
+    """
     widths = {k: w for k, w in FIXED_WIDTHS.items() if k != "scale" or table_width >= SCALE_FROM}
-    used = sum(widths.values()) + 2 * (len(widths) + 1) + 1  # cell padding, the source column's, scrollbar
-    widths["source"] = max(MIN_SOURCE, min(MAX_SOURCE, table_width - used))
+    room = table_width - sum(widths.values()) - _overhead(len(widths) + 2)
+    param = max(MIN_PARAM, min(MAX_PARAM, longest_param))
+    source = max(MIN_SOURCE, min(MAX_SOURCE, longest_source, room - param))
+    if source + param > room:
+        param = max(MIN_PARAM, room - source)
+    widths["source"], widths["param"] = source, param
     return {key: widths[key] for key, _ in COLUMNS if key in widths}
+
+
+def wanted_width(rows: list[ParamRow]) -> int:
+    """Table width that shows every name in full (without the scale column)."""
+    source = min(MAX_SOURCE, max((len(r.source) for r in rows), default=MIN_SOURCE))
+    param = max(MIN_PARAM, min(MAX_PARAM, max((len(r.param) for r in rows), default=MIN_PARAM)))
+    fixed = {k: w for k, w in FIXED_WIDTHS.items() if k != "scale"}
+    return sum(fixed.values()) + source + param + _overhead(len(fixed) + 2)
 
 
 class ParamsTable(DataTable[str]):
@@ -131,9 +152,14 @@ class ParamsPane(Vertical):
     def _columns(self) -> list[str]:
         return list(self._widths)
 
+    def _column_widths(self) -> dict[str, int]:
+        longest_source = max((len(r.source) for r in self.rows), default=MAX_SOURCE)
+        longest_param = max((len(r.param) for r in self.rows), default=MAX_PARAM)
+        return column_widths(self.size.width or self.app.size.width, longest_source, longest_param)
+
     def _redraw(self, force: bool = False) -> None:
         table = self.table
-        widths = column_widths(self.size.width or self.app.size.width)
+        widths = self._column_widths()
         if widths != self._widths or force or not table.columns:
             self._widths = widths
             table.clear(columns=True)
@@ -175,7 +201,7 @@ class ParamsPane(Vertical):
         self.border_title = escape(" | ".join(parts) + " (F2)")
 
     def on_resize(self) -> None:
-        if column_widths(self.size.width) != self._widths:
+        if self._column_widths() != self._widths:
             self._redraw()
 
     # ------------------------------------------------------------ actions
