@@ -369,3 +369,18 @@ async def test_palette_lists_registry_commands_and_starts_a_line(tmp_path: Path)
         await pilot.pause()
         assert app.command_input.value == "chatter " and app.focused is app.command_input
     assert app.session.history == []
+
+
+async def test_chatter_4_shows_xlat_debug_messages(tmp_path: Path) -> None:
+    import logging
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        logging.getLogger("xlat.test").debug("hidden at chatter 2")
+        await type_line(pilot, app, "chatter 4")
+        logging.getLogger("xlat.test").debug("shown at chatter 4")
+        await pilot.pause()
+        text = log_text(app)
+        await type_line(pilot, app, "chatter 2")
+    assert "DEBUG xlat.test: shown at chatter 4" in text and "hidden at chatter 2" not in text
+    assert logging.getLogger("xlat").level == logging.NOTSET

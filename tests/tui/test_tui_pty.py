@@ -33,7 +33,7 @@ DRIVER = textwrap.dedent("""
     from xlat.cli import main
     sys.exit(main(sys.argv[1:]))
 """)
-PLACEHOLDER = "type a command"
+PLACEHOLDER = "Log (F4)"  # the log pane's title: the screen is drawn
 
 
 class Terminal:

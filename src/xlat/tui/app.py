@@ -31,15 +31,12 @@ from textual.geometry import Size
 from textual.widgets import Footer, Input, Label, Static
 
 from xlat.commands.executor import Executor, Outcome
-from xlat.commands.script import iter_script
-from xlat.commands.spec import REGISTRY
-from xlat.errors import XlatError
 from xlat.progress import Progress
 from xlat.render.context import RenderContext
 from xlat.session.results import FrontEndRequest, QuitRequest
 from xlat.session.state import Session
 from xlat.tui.history import InputHistory
-from xlat.tui.messages import CommandFinished, NestedOutcome, ProgressChanged, ReplayFinished
+from xlat.tui.messages import CommandFinished, LogLine, NestedOutcome, ProgressChanged, ReplayFinished
 from xlat.tui.palette import RegistryCommands
 from xlat.tui.progress import TextualProgress
 from xlat.tui.report import OutputLogFile, error_line, outcome_renderables, split_plots
@@ -51,24 +48,16 @@ from xlat.tui.widgets.output_log import PROMPT, OutputLog
 from xlat.tui.widgets.params_table import ParamsPane, ParamsTable, wanted_width
 from xlat.tui.widgets.plot_pane import PlotPane
 from xlat.tui.widgets.status_bar import StatusBar
+from xlat.tui.worker import REDRAW_AFTER, LogToApp, execute, fit_like, redraw_plot, replay_script
 
 log = logging.getLogger(__name__)
 
 PANES = ("params", "plot", "log")
 WIDE_SIZE = (120, 32)
 """From this many columns and rows on, all panes are shown at once."""
-FIT_COMMANDS = ("fit", "like")
-"""Commands whose time the status line shows as the last fit time."""
-REDRAW_AFTER = ("fit",)
-"""Commands after which the plot is drawn again with the new model (``like`` fits a model of its
-own, which ``plot`` does not see: ``like plot=yes`` draws that one)."""
 DEFAULT_PLOT = "plot spectrum"
 WELCOME = "xlat: Fermi-LAT binned likelihood session. Type help; F1 lists the keys; ctrl+q quits."
 DARK, LIGHT = "textual-dark", "textual-light"
-
-
-def fit_like(outcome: Outcome | None, names: tuple[str, ...] = FIT_COMMANDS) -> bool:
-    return outcome is not None and outcome.ok and outcome.command is not None and outcome.command.name in names
 
 
 class XlatApp(App[None]):
@@ -110,6 +99,7 @@ class XlatApp(App[None]):
         self._focus_after: Any = None
         self._wide = False
         self._saved: tuple[Any, list[Any]] = (self.executor.progress, [])
+        self._log_handler = LogToApp(self.post_message, lambda: self.session.display.chatter)
 
     # ------------------------------------------------------------ layout
 
@@ -131,6 +121,7 @@ class XlatApp(App[None]):
         self._saved = (self.executor.progress, list(self.executor.nested_listeners))
         self.executor.progress = self.tprogress
         self.executor.nested_listeners[:] = [self._on_nested]
+        logging.getLogger("xlat").addHandler(self._log_handler)
         self.set_interval(0.1, self._reassert_cancel)
         self._apply_layout()
         self.log_pane.add(Text(WELCOME, style="dim"))
@@ -147,6 +138,7 @@ class XlatApp(App[None]):
         progress, listeners = self._saved
         self.executor.progress = progress
         self.executor.nested_listeners[:] = listeners
+        logging.getLogger("xlat").removeHandler(self._log_handler)
         self.outlog.close()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -334,53 +326,17 @@ class XlatApp(App[None]):
     @work(thread=True, group="executor", exit_on_error=False)
     def run_command(self, line: str, origin: str, plot_line: str) -> None:
         """Worker thread: run the line, then redraw the plot after a fit; post the outcomes back."""
-        outcome = self._execute(line)
+        outcome = execute(self.executor, line)
         plot = None
         if fit_like(outcome, REDRAW_AFTER) and not self.executor.cancel.cancelled:
-            plot = self._redraw_plot(plot_line)
+            plot = redraw_plot(self.executor, plot_line)
         self.post_message(CommandFinished(line, outcome, origin, plot))
-
-    def _execute(self, line: str) -> Outcome | None:
-        try:
-            return self.executor.run_line(line)
-        except BaseException as exc:  # noqa: BLE001 - reported, never lost in the thread
-            log.error("internal error running %r", line, exc_info=exc)
-            return Outcome(text=line, command=None, ok=False, internal=True,
-                           error=f"internal error: {type(exc).__name__}: {exc}")
-
-    def _redraw_plot(self, plot_line: str) -> Outcome | None:
-        name = plot_line.split(maxsplit=1)[0] if plot_line.strip() else ""
-        if REGISTRY.lookup(name) is None:
-            return None
-        return self._execute(plot_line)
 
     @work(thread=True, group="executor", exit_on_error=False)
     def replay(self, path: Path) -> None:
         """Worker thread: replay a script at start-up, one progress step per command."""
-        from xlat.session.history import read_script_lines
-
-        count, error, fitted = 0, None, False
-        try:
-            total = len(read_script_lines(path))
-        except OSError as exc:
-            self.post_message(ReplayFinished(str(path), 0, f"{path}: cannot read the script ({exc.strerror or exc})"))
-            return
-        task = self.tprogress.task(f"replay {path.name}", total=total)
-        try:
-            for _, outcome in iter_script(self.executor, path):
-                self.post_message(NestedOutcome(outcome))
-                count += outcome.ok
-                fitted = fitted or fit_like(outcome, REDRAW_AFTER)
-                task.advance()
-                if self._cancel_requested:
-                    error = "cancelled by the user"
-                    break
-        except XlatError as exc:
-            error = str(exc)
-        finally:
-            task.close()
-        plot = self._redraw_plot(self.plot_command) if fitted and error is None else None
-        self.post_message(ReplayFinished(str(path), count, error, plot))
+        replay_script(self.executor, path, self.tprogress, self.plot_command, self.post_message,
+                      lambda: self._cancel_requested)
 
     def _on_nested(self, outcome: Outcome) -> None:
         self.post_message(NestedOutcome(outcome))  # called in the worker thread
@@ -405,6 +361,8 @@ class XlatApp(App[None]):
     def on_command_finished(self, message: CommandFinished) -> None:
         outcome = message.outcome
         self._stop_busy()
+        # chatter 4 lets xlat's debug messages through (as in the REPL)
+        logging.getLogger("xlat").setLevel(logging.DEBUG if self.session.display.chatter >= 4 else logging.NOTSET)
         if outcome is not None:
             plots = self.show_outcome(outcome)
             if plots:
@@ -460,6 +418,10 @@ class XlatApp(App[None]):
         if self._quit_when_idle:
             self.exit()
 
+    def on_log_line(self, message: LogLine) -> None:
+        if self.session.display.chatter >= 4:
+            self.log_pane.add(Text(message.text, style="dim"))
+
     def on_progress_changed(self, message: ProgressChanged) -> None:
         self.status_bar.progress(message.task_id, message.description, message.total, message.completed,
                                  message.done)
@@ -486,3 +448,4 @@ class XlatApp(App[None]):
         self.status_bar.refresh_fit()
         if self.wide:
             self._apply_layout()
+

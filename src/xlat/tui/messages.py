@@ -54,3 +54,10 @@ class RunWorkerFailed(Message):
 
     line: str
     error: Any
+
+
+@dataclass
+class LogLine(Message):
+    """One of xlat's log records (debug messages, internal errors), shown at chatter 4."""
+
+    text: str
