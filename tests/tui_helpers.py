@@ -60,13 +60,13 @@ SLOW_LIMIT_S = 10.0
 
 
 def model_session(folder: Path) -> Session:
-    """A session whose model is SMALL_MODEL, installed directly (no model command needed)."""
-    from xlat.products.xml_model import read_source_model
+    """A session with SMALL_MODEL loaded by the ``model`` command (its history: ``model small.xml``)."""
+    from xlat.commands.executor import Executor
 
-    path = folder / "small.xml"
-    path.write_text(SMALL_MODEL, encoding="utf-8")
+    (folder / "small.xml").write_text(SMALL_MODEL, encoding="utf-8")
     session = Session(folder)
-    session.products["model"] = read_source_model(path, require_files=False)
+    outcome = Executor(session).run_line("model small.xml")
+    assert outcome is not None and outcome.ok, outcome
     return session
 
 
@@ -179,60 +179,3 @@ async def type_line(pilot, app, line: str, wait: bool = True, keys: bool = False
     if wait:
         await settle(pilot, app)
 
-
-@pytest.fixture
-def model_commands() -> Iterator[None]:
-    """freeze, thaw and newpar: the session branch's commands when present, else minimal stand-ins
-    with the same arguments (so the canonical text is the same) that edit the model directly."""
-    added: list[str] = []
-
-    def add(name: str, cls: type[Command]) -> None:
-        if REGISTRY.lookup(name) is None:
-            command(name, topic="test", mutates=True)(cls)
-            added.append(name)
-
-    @dataclass(frozen=True)
-    class Freeze(Command):
-        """Fix parameters (stand-in)."""
-
-        params: tuple[str, ...] = arg(nargs="+", complete="params")
-
-        def run(self, session: Session) -> str:
-            for ref in self.params:
-                session.products["model"].set_free(ref, False)
-            return f"fixed {len(self.params)}"
-
-    @dataclass(frozen=True)
-    class Thaw(Command):
-        """Free parameters (stand-in)."""
-
-        params: tuple[str, ...] = arg(nargs="+", complete="params")
-
-        def run(self, session: Session) -> str:
-            for ref in self.params:
-                session.products["model"].set_free(ref, True)
-            return f"freed {len(self.params)}"
-
-    @dataclass(frozen=True)
-    class Newpar(Command):
-        """Set a value (stand-in)."""
-
-        param: str = arg(positional=True, complete="params")
-        value: float | None = arg(None, kind="float", positional=True)
-        min: float | None = arg(None, kind="float", positional=True)
-        max: float | None = arg(None, kind="float", positional=True)
-
-        def run(self, session: Session) -> str:
-            param = session.products["model"].parameter(self.param)
-            if self.min is not None and self.max is not None:
-                param.set_bounds(self.min, self.max, self.param)
-            if self.value is not None:
-                param.set_value(self.value, self.param)
-            return f"{self.param} = {self.value}"
-
-    add("freeze", Freeze)
-    add("thaw", Thaw)
-    add("newpar", Newpar)
-    yield
-    for name in added:
-        REGISTRY.commands.pop(name, None)

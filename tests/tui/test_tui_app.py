@@ -169,7 +169,7 @@ async def test_tab_inserts_quoted_parameter_names(tmp_path: Path) -> None:
         assert app.command_input.value == '_mark "4FGL J1256.1-0547:alpha" '
         await pilot.press("enter")
         await settle(pilot, app)
-    assert app.session.history == ["_mark '4FGL J1256.1-0547:alpha'"]
+    assert app.session.history == ["model small.xml", "_mark '4FGL J1256.1-0547:alpha'"]
 
 
 async def test_up_and_down_walk_the_typed_history_shared_with_the_repl(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tui_helpers import log_words, model_commands, model_session, settle  # noqa: F401
+from tui_helpers import log_words, model_session, settle
 
 from xlat.tui.app import XlatApp
 from xlat.tui.params import filter_rows, newpar_command, param_rows, sort_rows, toggle_command
@@ -83,7 +83,6 @@ def test_wanted_width_shows_every_name(tmp_path: Path) -> None:
     assert column_widths(width, 17, 9)["source"] == 17 and column_widths(width - 1, 17, 9)["source"] == 16
 
 
-@pytest.mark.usefixtures("model_commands")
 async def test_space_toggles_free_through_freeze_and_thaw(tmp_path: Path) -> None:
     app = XlatApp(model_session(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -103,11 +102,10 @@ async def test_space_toggles_free_through_freeze_and_thaw(tmp_path: Path) -> Non
         text = log_words(app)
         assert "Parameters 8/8, 3 free" in str(app.params_pane.border_title)
     assert 'xlat> freeze "4FGL J1256.1-0547:alpha" [key]' in text
-    assert app.session.history == ["freeze '4FGL J1256.1-0547:alpha'", "thaw '4FGL J1256.1-0547:alpha'",
-                                   "freeze '4FGL J1256.1-0547:alpha'"]
+    assert app.session.history == ["model small.xml", "freeze '4FGL J1256.1-0547:alpha'",
+                                   "thaw '4FGL J1256.1-0547:alpha'", "freeze '4FGL J1256.1-0547:alpha'"]
 
 
-@pytest.mark.usefixtures("model_commands")
 async def test_edit_submits_newpar(tmp_path: Path) -> None:
     app = XlatApp(model_session(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -127,7 +125,7 @@ async def test_edit_submits_newpar(tmp_path: Path) -> None:
         assert type(app.screen).__name__ == "EditValueScreen"
         await pilot.press("escape")
         await settle(pilot, app)
-    assert app.session.history == ["newpar iso:Value 2.5"]
+    assert app.session.history == ["model small.xml", "newpar iso:Value 2.5"]
 
 
 async def test_filter_sort_and_reverse_change_only_the_view(tmp_path: Path) -> None:
@@ -147,4 +145,4 @@ async def test_filter_sort_and_reverse_change_only_the_view(tmp_path: Path) -> N
         assert "by value desc" in str(pane.border_title) and "filter '0202'" in str(pane.border_title)
         await pilot.press("escape")
         assert app.focused is app.command_input
-    assert app.session.history == []
+    assert app.session.history == ["model small.xml"]  # views are not recorded
