@@ -5,7 +5,9 @@ names; a query parameter that was not given is prompted for (with its default) w
 stdin is a terminal, as the gt tools do; without a terminal a missing required
 parameter is a one-line error. Errors are one line on stderr and exit code 1;
 internal errors exit with 2. ``xlat`` alone or ``xlat repl [key=value ...]`` opens the
-interactive session (:mod:`xlat.repl.app`, imported only then).
+interactive session (:mod:`xlat.repl.app`, imported only then); ``xlat tui [FILE.xlat]``
+the full-screen terminal UI (:mod:`xlat.tui`, imported only then), which the REPL's ``tui``
+command opens too.
 """
 
 from __future__ import annotations
@@ -144,6 +146,8 @@ def _main(argv: Sequence[str] | None) -> int:
     first = args[0]
     if first == "repl":
         return _start_repl(args[1:])
+    if first == "tui":
+        return _start_tui(args[1:])
     if first in ("-h", "--help"):
         print(overview())
         return EXIT_OK
@@ -167,4 +171,18 @@ def _start_repl(argv: Sequence[str] = (), session: Session | None = None) -> int
     except ImportError:
         print(overview())
         return EXIT_OK
-    return run_repl(argv, session=session)
+    return run_repl(argv, front_ends={"tui": _open_tui}, session=session)
+
+
+def _open_tui(session: Session, executor: Executor, history_path: Any = None) -> None:
+    """The REPL's ``tui`` command: the TUI on the REPL's session, back to the prompt when it ends."""
+    from xlat.tui.main import open_tui
+
+    open_tui(session, executor, history_path=history_path)
+
+
+def _start_tui(argv: Sequence[str] = ()) -> int:
+    """``xlat tui [FILE.xlat] [journal=...] [history=...]``."""
+    from xlat.tui.main import run_tui
+
+    return run_tui(argv)

@@ -46,7 +46,7 @@ def test_canonical_text_round_trips(name: str, line: str) -> None:
 
 def test_aliases_give_the_canonical_name() -> None:
     for alias, name in (("delsrc x", "delete"), ("link a:b c:d", "tie"), ("gtmodel srcmaps=a srcmdl=b outfile=c",
-                                                                          "modelmap")):
+                                                                          "model")):
         cmd = parse_line(alias)
         assert cmd is not None and cmd.name == name and format_command(cmd).startswith(name)
 
@@ -73,3 +73,27 @@ def test_completion_offers_quoted_parameter_names(tmp_path: Path) -> None:
     assert found == ['"4FGL J1256.1-0547:alpha"']
     line = "delete Far"
     assert [c.text for c in complete(line, len(line), session=ex.session)] == ['"Far: source"']
+
+
+def test_model_is_both_the_loader_and_gtmodel(tmp_path) -> None:
+    """`model FILE.xml` loads (issue 7) and `model srcmaps= srcmdl= outfile=` is gtmodel (issue 5)."""
+    from xlat.commands.executor import Executor
+    from xlat.session.state import Session
+
+    ex = Executor(Session(tmp_path))
+    (tmp_path / "m.xml").write_text(
+        '<source_library title="t"><source name="iso" type="DiffuseSource">'
+        '<spectrum type="PowerLaw"><parameter name="Prefactor" value="1" scale="1e-7" min="0" max="100" free="1"/>'
+        '<parameter name="Index" value="-2" scale="1" min="-5" max="0" free="1"/>'
+        '<parameter name="Scale" value="100" scale="1" min="10" max="1000" free="0"/></spectrum>'
+        '<spatialModel type="ConstantValue"><parameter name="Value" value="1" scale="1" min="0" max="10" '
+        'free="0"/></spatialModel></source></source_library>')
+    loaded = ex.run_line("model m.xml")
+    assert loaded.ok, loaded.error
+    assert ex.session.source_names() == ["iso"]
+    assert ex.session.history == ["model m.xml"]
+    partial = ex.run_line("model srcmaps=x.fits outfile=o.fits")
+    assert not partial.ok and partial.error == "model: parameter 'srcmdl' is required (Source model file)"
+    both = ex.run_line("model m.xml srcmaps=x.fits srcmdl=m.xml outfile=o.fits")
+    assert not both.ok and "not both" in both.error
+    assert ex.session.history == ["model m.xml"]

@@ -29,7 +29,7 @@ def test_model_cube_is_the_log_log_quadrature_of_the_maps(tmp_path):
     nogal_model(tmp_path)
     out = run(
         tmp_path,
-        f"modelmap srcmaps={require_shared(*SRCMAPS)} srcmdl=model_nogal.xml outfile=ccube.fits outtype=CCUBE",
+        f"model srcmaps={require_shared(*SRCMAPS)} srcmdl=model_nogal.xml outfile=ccube.fits outtype=CCUBE",
     )
     assert out.ok, out.error
     cube = fits.open(tmp_path / "ccube.fits")[0].data
@@ -72,7 +72,7 @@ def test_cmap_sum_equals_npred_and_residual_and_significance_maps(tmp_path):
     nogal_model(tmp_path)
     out = run(
         tmp_path,
-        f"modelmap srcmaps={require_shared(*SRCMAPS)} srcmdl=model_nogal.xml outfile=cmap.fits "
+        f"model srcmaps={require_shared(*SRCMAPS)} srcmdl=model_nogal.xml outfile=cmap.fits "
         "resid=resid.fits sigmap=sig.fits",
     )
     assert out.ok, out.error
@@ -100,12 +100,12 @@ def test_point_maps_missing_from_srcmaps_are_computed(tmp_path, caldb):
     assert run(tmp_path, crab_line(lt, bx, "noptsrc.fits", "emapbnds=no ptsrc=no")).ok
     out = run(
         tmp_path,
-        f"modelmap srcmaps=noptsrc.fits srcmdl=model_nogal.xml outfile=a.fits expcube={lt} "
+        f"model srcmaps=noptsrc.fits srcmdl=model_nogal.xml outfile=a.fits expcube={lt} "
         f"bexpmap={bx} irfs=CALDB",
     )
     assert out.ok, out.error
     assert "1 maps computed" in out.result.lines[0]
-    assert run(tmp_path, f"modelmap srcmaps={require_shared(*SRCMAPS)} srcmdl=model_nogal.xml outfile=b.fits").ok
+    assert run(tmp_path, f"model srcmaps={require_shared(*SRCMAPS)} srcmdl=model_nogal.xml outfile=b.fits").ok
     # the Crab map made on the fly equals gtsrcmaps's (bit for bit), so the model maps agree to float32 sums
     assert np.allclose(
         fits.open(tmp_path / "a.fits")[0].data, fits.open(tmp_path / "b.fits")[0].data, rtol=1e-6
@@ -115,6 +115,6 @@ def test_point_maps_missing_from_srcmaps_are_computed(tmp_path, caldb):
 def test_missing_map_without_expcube_is_a_one_line_error(tmp_path):
     nogal_model(tmp_path)
     cube = require_shared(CRAB, "cntmap.fits.gz")
-    out = run(tmp_path, f"modelmap srcmaps={cube} srcmdl=model_nogal.xml outfile=m.fits resid=r.fits")
+    out = run(tmp_path, f"model srcmaps={cube} srcmdl=model_nogal.xml outfile=m.fits resid=r.fits")
     assert not out.ok and "give expcube" in out.error and "\n" not in out.error
     assert not (tmp_path / "m.fits").exists() and not (tmp_path / "r.fits").exists()

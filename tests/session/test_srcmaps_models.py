@@ -158,7 +158,7 @@ def test_missing_template_is_only_a_warning_when_its_map_is_in_the_file(tmp_path
         tmp_path, "srcmaps expcube={lt} cmap={cube} bexpmap={bx} srcmdl=m.xml outfile=o.fits emapbnds=no"
     ).ok
     (tmp_path / "cube.fits").unlink()
-    out = run(tmp_path, "modelmap srcmaps=o.fits srcmdl=m.xml outfile=mod.fits")
+    out = run(tmp_path, "model srcmaps=o.fits srcmdl=m.xml outfile=mod.fits")
     assert out.ok, out.error
     assert any("cube.fits not found" in w for w in out.warnings)
 
@@ -190,7 +190,7 @@ def test_srcmaps_file_whose_source_hdu_does_not_match(tmp_path, caldb):
     bad = fits.HDUList([h.copy() for h in ref])
     bad["Crab"].data = bad["Crab"].data[:, :50, :]  # a map of another grid
     bad.writeto(tmp_path / "bad.fits")
-    out = run(tmp_path, "modelmap srcmaps=bad.fits srcmdl=model_nogal.xml outfile=m.fits")
+    out = run(tmp_path, "model srcmaps=bad.fits srcmdl=model_nogal.xml outfile=m.fits")
     _fails(out, "bad.fits", "'Crab'", "shape")
     assert not (tmp_path / "m.fits").exists()
     srcmaps = require_shared("fermitools2026-crab1day", "srcmaps_nogal.fits.gz")

@@ -4,10 +4,10 @@ For a source map M_j (planes at the source-map energies E_j) and spectrum F (dN/
 
 * ``w-_j = F(E_j) E_j r_j / 2``, ``w+_j = F(E_j+1) E_j+1 r_j / 2``, ``r_j = ln(E_j+1 / E_j)``;
 * true-bin counts ``m_j(p) = M_j(p) w-_j + M_j+1(p) w+_j`` (trapezoid in ln E of E F M);
-* measured bin k: without energy dispersion ``m_k = m_{k+e}`` (e extra planes on each side of
-  the map); with a response matrix R (``edisp_bins = n > 0``) ``m_k = sum_j R[j - e + n, k] m_j``
-  over ``j = k+e-n .. k+e+n`` [Likelihood:src/FitUtils.cxx get_spectral_weights,
-  model_counts_contribution, model_counts_edisp, updateModelMap].
+* measured bin k without energy dispersion: ``m_k = m_{k+e}`` (e extra planes on each side of
+  the map) [Likelihood:src/FitUtils.cxx get_spectral_weights, model_counts_contribution,
+  updateModelMap]. With energy dispersion the binned likelihood's terms are used
+  (core/like_terms.py, core/likelihood.py ``source_cube``): the modes live there only.
 
 gtmodel adds the sources' counts into a float32 model map one source at a time (sources in
 name order), each pixel value rounded to float32 after every addition, as Likelihood does.
@@ -43,31 +43,13 @@ def true_bin_counts(smap: np.ndarray, dnde: FloatArray, energies: FloatArray) ->
     return m[:-1] * wlo[:, None, None] + m[1:] * whi[:, None, None]
 
 
-def measured_counts(
-    smap: np.ndarray,
-    dnde: FloatArray,
-    energies: FloatArray,
-    n_bins: int,
-    drm: FloatArray | None = None,
-    drm_bins: int = 0,
-) -> np.ndarray:
-    """Counts per measured bin and pixel, (n_bins, ny, nx) float64.
+def measured_counts(smap: np.ndarray, dnde: FloatArray, energies: FloatArray, n_bins: int) -> np.ndarray:
+    """Counts per measured bin and pixel without energy dispersion, (n_bins, ny, nx) float64.
 
-    ``energies`` are the map's planes (n_bins + 1 + 2 e); ``drm`` (n_bins + 2 drm_bins, n_bins) the
-    response matrix of the ``edisp_bins = drm_bins > 0`` mode (None: no energy dispersion).
+    ``energies`` are the map's planes (n_bins + 1 + 2 e); the e extra planes per side are skipped.
     """
     extra = (np.asarray(smap).shape[0] - (n_bins + 1)) // 2
-    true = true_bin_counts(smap, dnde, energies)
-    if drm is None or drm_bins <= 0:
-        return true[extra : extra + n_bins]
-    if extra < drm_bins:
-        raise ValueError(f"source map has {extra} extra planes per side, energy dispersion needs {drm_bins}")
-    out = np.zeros((n_bins,) + true.shape[1:])
-    for k in range(n_bins):
-        lo = k + extra - drm_bins
-        col = np.asarray(drm)[lo - extra + drm_bins : lo - extra + 3 * drm_bins + 1, k]
-        out[k] = np.tensordot(col, true[lo : lo + 2 * drm_bins + 1], axes=1)
-    return out
+    return true_bin_counts(smap, dnde, energies)[extra : extra + n_bins]
 
 
 def add_float32(total: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -13,6 +13,13 @@ SourceMapCache::saveSourceMaps, copyWcsToExtensions):
 ``copyall=yes`` copies every HDU of the input counts-map file (so the source maps of an input
 srcmaps file are kept) and appends the new ones. The number of energy-dispersion planes of a
 map is ``(NAXIS3 - (n_bins + 1)) / 2``.
+
+Models of 500 sources or more: gtsrcmaps writes the maps into ``<outfile>_<i>.fits``, 500
+sources per file counted over every model source in name order (sources without a map, e.g.
+point sources with ptsrc=no, still count), each file an empty primary HDU and the maps without
+the WCS keywords, and leaves only the counts cube in ``outfile`` (SourceMapCache::saveSourceMaps;
+copyWcsToExtensions edits ``outfile`` only). xlat writes one file unless asked for that split
+(:func:`split_names`, the ``splitmaps`` option).
 """
 
 from __future__ import annotations
@@ -53,6 +60,8 @@ WCS_KEYS = (
     "RADESYS",
 )
 WHAT = "a gtbin counts cube or gtsrcmaps file"
+WEIGHTS_EXTNAME = "__weights__"  # as products/like_files.py reads it
+SPLIT_BLOCK = 500  # sources per file when a model has this many or more (SourceMapCache::saveSourceMaps)
 
 
 def counts_edges(counts: CountsCube) -> np.ndarray:
@@ -262,6 +271,27 @@ def source_image_hdu(smap: SourceMap, primary: fits.Header) -> fits.ImageHDU:
     return hdu
 
 
+def split_names(path: str | Path, names_in_order: list[str]) -> dict[str, Path]:
+    """The file of each source when gtsrcmaps splits the maps (empty below SPLIT_BLOCK sources)."""
+    if len(names_in_order) < SPLIT_BLOCK:
+        return {}
+    return {name: Path(f"{path}_{i // SPLIT_BLOCK}.fits") for i, name in enumerate(names_in_order)}
+
+
+def write_split_maps(maps: Iterable[SourceMap], files: dict[str, Path], clobber: bool) -> list[Path]:
+    """Write the maps into their block files (empty primary, one IMAGE per source, in name order)."""
+    blocks: dict[Path, list[SourceMap]] = {}
+    for smap in sorted(maps, key=lambda m: m.name.encode()):
+        blocks.setdefault(files[smap.name], []).append(smap)
+    written = []
+    for path, block in blocks.items():
+        hdus = [fits.PrimaryHDU()] + [source_image_hdu(smap, fits.Header()) for smap in block]
+        with atomic_output(path, clobber) as tmp:
+            fits.HDUList(hdus).writeto(tmp)
+        written.append(path)
+    return written
+
+
 def write_srcmaps(
     path: str | Path,
     counts: CountsCube,
@@ -269,8 +299,13 @@ def write_srcmaps(
     dss: DataSubspace,
     clobber: bool,
     copy_from: str | Path | None = None,
+    weights: np.ndarray | None = None,
 ) -> Path:
-    """Write a srcmaps file atomically; ``copy_from`` (copyall=yes) copies all HDUs of that file first."""
+    """Write a srcmaps file atomically; ``copy_from`` (copyall=yes) copies all HDUs of that file first.
+
+    ``weights`` (n_bins, ny, nx) is appended as ``__weights__`` after the maps unless the copied file
+    already has one (BinnedCountsCache::saveWeightsMap with replace=false).
+    """
     if copy_from is not None:
         src = open_fits(copy_from, "counts map file")
         hdus = [h.copy() for h in src]
@@ -287,6 +322,8 @@ def write_srcmaps(
     for smap in sorted(maps, key=lambda m: m.name.encode()):
         if smap.name not in present:
             hdus.append(source_image_hdu(smap, primary_header))
+    if weights is not None and WEIGHTS_EXTNAME not in present:
+        hdus.append(source_image_hdu(SourceMap(WEIGHTS_EXTNAME, weights), primary_header))
     with atomic_output(path, clobber) as tmp:
         fits.HDUList(hdus).writeto(tmp)
     return Path(path)

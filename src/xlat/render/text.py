@@ -13,6 +13,7 @@ from typing import Any
 
 from xlat.render.context import PLAIN, RenderContext
 from xlat.session.results import (
+    FrontEndRequest,
     MapPlotData,
     Message,
     ProfilePlotData,
@@ -46,8 +47,9 @@ def _(result: Message, ctx: RenderContext | None = None) -> str:
     return result.text
 
 
-@render_result.register
-def _(result: QuitRequest, ctx: RenderContext | None = None) -> str:
+@render_result.register(QuitRequest)
+@render_result.register(FrontEndRequest)
+def _(result: Any, ctx: RenderContext | None = None) -> str:
     return ""
 
 

@@ -17,7 +17,7 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,11 +41,16 @@ from xlat.repl.output import ConsoleLogHandler, Printer
 from xlat.repl.paths import input_history_path, journal_folder, new_journal_path
 from xlat.repl.prompt import PROMPT_STYLE, plain_prompt, prompt_message
 from xlat.session.history import latest_journal
-from xlat.session.results import QuitRequest
+from xlat.session.results import FrontEndRequest, QuitRequest
 from xlat.session.state import Session
 
 POLL_S = 0.05
 """How often the waiting main thread wakes up (and can take a Ctrl-C), in seconds."""
+
+FrontEnd = Callable[[Session, Executor, "Path | None"], None]
+"""Opens another front-end on the REPL's session and executor (and its input-history file);
+returns when that front-end ends. The shell entry (cli) supplies them, so that the REPL
+never imports a sibling front-end."""
 
 
 @dataclass(frozen=True)
@@ -81,8 +86,11 @@ class Repl:
     """One interactive session: prompt, executor, printer."""
 
     def __init__(self, session: Session, console: Console, *, history_path: Path | None = None,
-                 progress: Progress = NO_PROGRESS, input: Input | None = None, output: Output | None = None) -> None:
+                 progress: Progress = NO_PROGRESS, input: Input | None = None, output: Output | None = None,
+                 front_ends: Mapping[str, FrontEnd] | None = None) -> None:
         self.session = session
+        self.history_path = history_path
+        self.front_ends = dict(front_ends or {})
         self.printer = Printer(console, session)
         self.executor = Executor(session, progress=progress)
         self.executor.nested_listeners.append(self._on_nested)
@@ -182,7 +190,24 @@ class Repl:
         if outcome is None:
             return True
         self.printer.outcome(outcome)
+        if outcome.ok and isinstance(outcome.result, FrontEndRequest):
+            self.switch(outcome.result.front_end)
         return not (outcome.ok and isinstance(outcome.result, QuitRequest))
+
+    def switch(self, name: str) -> None:
+        """Hand the session to another front-end (``tui``) and come back to the prompt afterwards."""
+        opener = self.front_ends.get(name)
+        if opener is None:
+            self.printer.error(f"{name}: not available in this session")
+            return
+        try:
+            opener(self.session, self.executor, self.history_path)
+        except XlatError as exc:
+            self.printer.error(str(exc))
+        except Exception as exc:  # noqa: BLE001 - a broken front-end must not end the session
+            logging.getLogger(__name__).error("internal error in the %s front-end", name, exc_info=exc)
+            self.printer.error(f"internal error in the {name}: {type(exc).__name__}: {exc}")
+        self.printer.info("back at the xlat prompt", style="dim")
 
     def execute(self, line: str) -> Outcome | None:
         """Run a line in a worker thread; Ctrl-C meanwhile cancels the command."""
@@ -251,7 +276,8 @@ def _setup_logging(workdir: Path) -> None:
     logger.propagate = False
 
 
-def run_repl(argv: Sequence[str] = (), session: Session | None = None) -> int:
+def run_repl(argv: Sequence[str] = (), front_ends: Mapping[str, FrontEnd] | None = None,
+             session: Session | None = None) -> int:
     """Entry point of ``xlat repl``; returns the exit code. ``session``: continue that one (e.g. the demo's)."""
     from xlat.commands.help import command_help
     from xlat.render.progress import RichProgress
@@ -269,7 +295,7 @@ def run_repl(argv: Sequence[str] = (), session: Session | None = None) -> int:
     console = Console(highlight=False)
     repl = Repl(session, console, history_path=None if options.history == "no" else
                 (session.path(options.history) if options.history else input_history_path()),
-                progress=RichProgress(console))
+                progress=RichProgress(console), front_ends=front_ends)
     try:
         repl.start(options)
     except XlatError as exc:

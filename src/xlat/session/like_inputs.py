@@ -77,7 +77,7 @@ def load_analysis(cmap: str | Path, srcmdl: str | Path, *, expcube: str | Path |
     data = LikeData(np.asarray(counts.data, dtype=np.float64), counts.energy.edges, weights)
     drm = None
     if value != 0 and any(s.apply_edisp for s in model):
-        drm = _drm(counts, value, _given(expcube), irfs, evtype, caldb)
+        drm = observation_drm(counts, value, _given(expcube), irfs, evtype, caldb)
 
     def loader(names: list[str]) -> object:
         return load_source_templates(model, names, base_dir=base_dir, environ=environ, xml_path=srcmdl)
@@ -150,7 +150,9 @@ def _weights(wmap: Path | None, cmap: Path, counts: CountsCube) -> np.ndarray | 
     return weights
 
 
-def _drm(counts: CountsCube, value: int, expcube: Path | None, irfs: str, evtype: int | None, caldb: str) -> Drm:
+def observation_drm(counts: CountsCube, value: int, expcube: Path | None, irfs: str, evtype: int | None,
+                    caldb: str) -> Drm:
+    """The energy-dispersion matrix at the counts-map centre for edisp value ``value`` (reference §8.3)."""
     from xlat.session.steps.irfs import caldb_index, resolve_response
 
     if expcube is None:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from xlat.core.source_model import Source, SourceModel
 
 STEP_ROLES = {"select": "events", "mktime": "events", "bin": "counts", "ltcube": "ltcube",
-              "expcube": "exposure", "srcmaps": "srcmaps", "modelmap": "model map", "psf": "psf",
+              "expcube": "exposure", "srcmaps": "srcmaps", "model": "model map", "psf": "psf",
               "catalog": "model"}
 """What a step's output is, for ``show data``."""
 

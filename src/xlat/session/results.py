@@ -55,6 +55,14 @@ class QuitRequest:
     """Returned by ``quit``/``exit``: the interactive front-end should leave."""
 
 
+@dataclass(frozen=True)
+class FrontEndRequest:
+    """Returned by ``tui``: the REPL should hand this session to another front-end (``front_end``)
+    and come back to its prompt when that one ends."""
+
+    front_end: str
+
+
 @dataclass(frozen=True, eq=False)
 class SpectrumPlotData:
     """Counts spectrum with the model, as gtlike ``plot=yes`` draws it.

@@ -43,26 +43,6 @@ class SelectionCommand(Command):
         return replace(self, params=session.resolve_numbers(self.params))
 
 
-@command("model", topic="model", mutates=True)
-@dataclass(frozen=True)
-class Model(Command):
-    """Load a gtlike XML source model (model FILE.xml); alone, show the loaded model.
-
-    The new model replaces the current one; ties and the last fit are dropped. Files the
-    model names (diffuse templates) are needed only when something uses them.
-    """
-
-    file: str = arg("", kind="file", positional=True, complete="files", help="XML source model to load")
-
-    def changes_state(self) -> bool:
-        return bool(self.file)
-
-    def run(self, session: Session) -> ModelInfo | Any:
-        if not self.file:
-            return session.show_model()
-        return session.load_model(self.file)
-
-
 @command("freeze", topic="model", mutates=True)
 @dataclass(frozen=True)
 class Freeze(SelectionCommand):

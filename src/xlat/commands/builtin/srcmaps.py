@@ -1,20 +1,23 @@
 """Source-map pipeline steps: ``srcmaps`` (gtsrcmaps) and ``model`` (gtmodel).
 
 Parameters, defaults and modes follow Likelihood/pfiles/gtsrcmaps.par and gtmodel.par;
-``caldb`` (xlat only) is the CALDB folder used when neither $CALDB nor $FERMI_DIR gives one.
-``model`` also writes the residual (counts - model) and significance maps on request
+``caldb`` (xlat only) is the CALDB folder used when neither $CALDB nor $FERMI_DIR gives one;
+``psffile`` (xlat only) names a gtpsf table used as the mean PSF instead of expcube + CALDB.
+``model`` is both gtmodel and the session's model loader (``model FILE.xml``); it also writes the residual (counts - model) and significance maps on request
 (``resid``, ``sigmap``; xlat additions, see docs/srcmaps.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xlat.commands.spec import arg, command
 from xlat.commands.tool import ToolCommand
+from xlat.errors import ParameterError
 
 if TYPE_CHECKING:
+    from xlat.commands.executor import Executor
     from xlat.session.results import StepReport
     from xlat.session.state import Session
 
@@ -45,6 +48,12 @@ class SrcMaps(ToolCommand):
         0, kind="int", help="Number of extra bins to compute for energy dispersion purposes"
     )
     copyall: bool = arg(False, kind="bool", help="Copy all source maps from input counts map file to output")
+    psffile: str = arg(
+        "none", kind="file", help="gtpsf PSF table to use instead of the livetime cube and PSF IRFs (xlat)"
+    )
+    splitmaps: bool = arg(
+        False, kind="bool", help="Models of >= 500 sources: maps in <outfile>_<i>.fits as gtsrcmaps (xlat)"
+    )
     caldb: str = arg("", kind="file", help="CALDB folder to use when $CALDB and $FERMI_DIR are not set")
 
     def run(self, session: Session) -> StepReport:
@@ -53,14 +62,24 @@ class SrcMaps(ToolCommand):
         return run_srcmaps(session, self)
 
 
-@command("modelmap", topic="pipeline", mutates=True, tool="gtmodel")
+@command("model", topic="pipeline", mutates=True, tool="gtmodel", aliases=("modelmap",))
 @dataclass(frozen=True)
-class ModelMapCommand(ToolCommand):
-    """Compute the model counts map (and optionally residual and significance maps) of a fitted model."""
+class ModelCommand(ToolCommand):
+    """Load a source model (model FILE.xml), or compute a model counts map as gtmodel does.
 
-    srcmaps: str = arg(kind="file", query=True, help="Source maps (or counts map) file")
-    srcmdl: str = arg(kind="file", query=True, help="Source model file")
-    outfile: str = arg(kind="file", query=True, help="Output file")
+    Three forms:
+      model FILE.xml                         load a gtlike XML source model into the session
+      model                                  show the loaded model (in the session)
+      model srcmaps=F srcmdl=M outfile=O     gtmodel: model counts from source maps and a
+                                             (fitted) model; resid= and sigmap= also write the
+                                             residual (counts - model) and significance maps
+    """
+
+    file: str = arg("", kind="file", positional=True, complete="files",
+                    help="XML source model to load into the session (model FILE.xml)")
+    srcmaps: str = arg("", kind="file", query=True, help="Source maps (or counts map) file")
+    srcmdl: str = arg("", kind="file", query=True, help="Source model file")
+    outfile: str = arg("", kind="file", query=True, help="Output file")
     irfs: str = arg("CALDB", query=True, help="Response functions")
     evtype: int | None = arg(None, kind="int", indef=True, minimum=1, help="Event type selections")
     expcube: str = arg(
@@ -76,9 +95,41 @@ class ModelMapCommand(ToolCommand):
     edisp_bins: int = arg(0, kind="int", help="Number of bins to consider energy dispersion for")
     resid: str = arg("none", kind="file", help="Residual map (counts - model) output file, or none")
     sigmap: str = arg("none", kind="file", help="Significance map output file, or none")
+    psffile: str = arg(
+        "none", kind="file", help="gtpsf PSF table to use instead of the livetime cube and PSF IRFs (xlat)"
+    )
     caldb: str = arg("", kind="file", help="CALDB folder to use when $CALDB and $FERMI_DIR are not set")
 
-    def run(self, session: Session) -> StepReport:
-        from xlat.session.steps.model import run_model
+    @classmethod
+    def prompt_order(cls, given: dict[str, Any]) -> tuple[str, ...]:
+        """A terminal user is asked gtmodel's questions unless a model file to load was given."""
+        if given.get("file"):
+            return ()
+        return tuple(s.name for s in cls.specs() if s.query)
 
-        return run_model(session, self)
+    def changes_state(self) -> bool:
+        return bool(self.file or self.srcmaps or self.srcmdl or self.outfile)
+
+    def run_in_executor(self, executor: Executor) -> Any:
+        if self._gtmodel_given():
+            return self.run_and_record(executor.session)
+        return self.run(executor.session)
+
+    def _gtmodel_given(self) -> bool:
+        return bool(self.srcmaps or self.srcmdl or self.outfile)
+
+    def run(self, session: Session) -> Any:
+        if self._gtmodel_given():
+            if self.file:
+                raise ParameterError("model: give either a model file to load (model FILE.xml) or gtmodel's "
+                                     "parameters (srcmaps=, srcmdl=, outfile=), not both")
+            for name in ("srcmaps", "srcmdl", "outfile"):
+                if not getattr(self, name):
+                    spec = self.spec(name)
+                    raise ParameterError(f"model: parameter '{name}' is required ({spec.help})")
+            from xlat.session.steps.model import run_model
+
+            return run_model(session, self)
+        if self.file:
+            return session.load_model(self.file)
+        return session.show_model()

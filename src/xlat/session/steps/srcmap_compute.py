@@ -3,6 +3,11 @@
 Builds the Likelihood ``Observation`` pieces (livetime cube, IRFs with PSF, binned exposure map,
 the observation mean PSF at the counts-map reference direction) and makes the maps of point
 and diffuse sources with xlat.core (reference §6, §7).
+
+With a gtpsf table (``psffile``, an xlat option for products made by fermipy or gammapy) the
+table is the mean PSF of every source, point or diffuse, and its Exposure column is the
+point-source exposure when there is no binned exposure map; the livetime cube and the PSF
+IRFs are then not needed (core/psf_table.py).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from xlat.core.energy import expand_edges
 from xlat.core.exposure import CosineBins
 from xlat.core.exposure_lookup import ExposureLookup, from_product
 from xlat.core.meanpsf import MeanPsf, mean_psf, psf_kernel
+from xlat.core.psf_table import energy_range_ok, table_mean_psf
 from xlat.core.response import InstrumentResponse
 from xlat.core.healpix import pixel_of
 from xlat.core.srcmap_diffuse import DiffuseContext
@@ -25,6 +31,7 @@ from xlat.errors import InputError, ParameterError
 from xlat.products.ccube import CountsCube
 from xlat.products.expcube import read_bexpmap
 from xlat.products.ltcube import LivetimeCube, read_ltcube
+from xlat.products.psftable import PsfTable
 from xlat.products.srcmaps import SourceMap, counts_edges
 from xlat.progress import NEVER_CANCEL, NO_PROGRESS, CancelToken, Progress
 from xlat.session.steps.srcmap_sources import MapSource
@@ -55,18 +62,22 @@ class Observation:
 
     counts: CountsCube
     response: InstrumentResponse
-    ltcube: LivetimeCube
+    ltcube: LivetimeCube | None
     bexpmap: ExposureLookup | None
     options: MapOptions
     progress: Progress = NO_PROGRESS
     cancel: CancelToken = NEVER_CANCEL
+    psf_table: PsfTable | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.pixels = CountsMapPixels(self.counts.geom)
-        self.bins = CosineBins(
-            self.ltcube.nbins, self.ltcube.cosmin, self.ltcube.sqrt_binning, self.ltcube.phibins
-        )
+        if self.ltcube is not None:
+            self.bins = CosineBins(
+                self.ltcube.nbins, self.ltcube.cosmin, self.ltcube.sqrt_binning, self.ltcube.phibins
+            )
+        elif self.psf_table is None:
+            raise ParameterError("source maps need a livetime cube (expcube) or a PSF table (psffile)")
 
     def energies(self, source: MapSource) -> np.ndarray:
         """Source-map energies: the counts-cube edges expanded by edisp_bins unless apply_edisp=false."""
@@ -77,7 +88,13 @@ class Observation:
         return expand_edges(counts_edges(self.counts), max(self.options.edisp_bins, 0))
 
     def mean_psfs(self, ra: np.ndarray, dec: np.ndarray, energies: np.ndarray) -> MeanPsf:
-        """Mean PSFs (and ltcube exposures) of many directions at once (MeanPsf per point source)."""
+        """Mean PSFs (and ltcube exposures) of many directions at once (MeanPsf per point source).
+
+        With a PSF table every direction gets the table's PSF and exposure.
+        """
+        if self.psf_table is not None:
+            return self._table_psf(energies, np.size(ra))
+        assert self.ltcube is not None
         key = f"kernel{energies.size}"
         if key not in self._cache:
             self._cache[key] = psf_kernel(self.response, energies, self.bins)
@@ -89,6 +106,23 @@ class Observation:
             energies,
             self.bins,
             kernel=self._cache[key],
+        )
+
+    def _table_psf(self, energies: np.ndarray, n_dir: int) -> MeanPsf:
+        table = self.psf_table
+        assert table is not None
+        key = f"table{energies.size}"
+        if key not in self._cache:
+            self._cache[key] = table_mean_psf(
+                table.energies, table.exposure, table.thetas, table.psf, energies
+            )
+        one: MeanPsf = self._cache[key]
+        return MeanPsf(
+            energies=one.energies,
+            seps=one.seps,
+            values=np.broadcast_to(one.values, (n_dir,) + one.values.shape),
+            partial=np.broadcast_to(one.partial, (n_dir,) + one.partial.shape),
+            exposure=np.broadcast_to(one.exposure, (n_dir,) + one.exposure.shape),
         )
 
     def observation_psf(self) -> MeanPsf:
@@ -212,15 +246,32 @@ def load_observation(
     options: MapOptions,
     progress: Progress = NO_PROGRESS,
     cancel: CancelToken = NEVER_CANCEL,
+    psf_table: PsfTable | None = None,
+    psf_table_path: Any = None,
 ) -> Observation:
-    """Read the livetime cube and exposure map and check them against the counts cube."""
-    lc = read_ltcube(ltcube_path)
+    """Read the livetime cube (if given) and exposure map and check them against the counts cube."""
+    energies = expand_edges(counts_edges(counts), max(options.edisp_bins, 0))
+    if psf_table is not None:
+        check_psf_table(psf_table, energies, str(psf_table_path))
+    lc = read_ltcube(ltcube_path) if ltcube_path is not None else None
     lookup = None
     if bexpmap_path is not None:
         lookup = from_product(read_bexpmap(bexpmap_path), str(bexpmap_path))
-        lookup.check_energies(expand_edges(counts_edges(counts), max(options.edisp_bins, 0)))
+        lookup.check_energies(energies)
         check_coverage(CountsMapPixels(counts.geom), lookup, str(bexpmap_path))
-    return Observation(counts, response, lc, lookup, options, progress, cancel)
+    return Observation(counts, response, lc, lookup, options, progress, cancel, psf_table)
+
+
+def check_psf_table(table: PsfTable, energies: np.ndarray, name: str) -> None:
+    """The table must cover the source-map energies (edges of the counts cube, expanded by edisp_bins)."""
+    if not energy_range_ok(table.energies, energies):
+        raise InputError(
+            f"{name}: the PSF table covers {table.energies[0]:.6g}-{table.energies[-1]:.6g} MeV but the "
+            f"source maps need {energies[0]:.6g}-{energies[-1]:.6g} MeV (counts-cube edges and edisp_bins); "
+            "make it with gtpsf / xlat psf emin and emax spanning them"
+        )
+    if table.thetas.size < 2 or table.thetas[0] != 0.0 or np.any(np.diff(table.thetas) <= 0):
+        raise InputError(f"{name}: THETA must start at 0 deg and increase (got {table.thetas.size} values)")
 
 
 def check_coverage(pixels: CountsMapPixels, lookup: ExposureLookup, name: str) -> None:

@@ -60,7 +60,8 @@ def map_source(source: Source, minbinsz: float = 0.1, cmap_pixel: float = 0.0) -
     stype = spatial.type_name if spatial is not None else source.kind
     if source.kind == "CompositeSource":
         raise ModelError(
-            f"source '{source.name}': CompositeSource maps are not supported yet by xlat srcmaps"
+            f"source '{source.name}': a CompositeSource map is the sum of its members' maps, made by "
+            "'xlat srcmaps' (or 'xlat model'); make the srcmaps file with it first"
         )
     if source.is_point:
         ra, dec = source.position  # type: ignore[misc]

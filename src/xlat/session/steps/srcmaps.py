@@ -10,6 +10,7 @@ cover the counts map). Point sources are made unless ptsrc=no (then the likeliho
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 from pathlib import Path
@@ -23,10 +24,13 @@ from xlat.products.atomic import check_output
 from xlat.products.caldb import class_bit
 from xlat.products.ccube import CountsCube
 from xlat.products.dss import DataSubspace, DssEntry
-from xlat.products.srcmaps import SourceMap, read_srcmaps, write_srcmaps
+from xlat.products.psftable import read_psf_table
+from xlat.products.srcmaps import SourceMap, read_srcmaps, split_names, write_split_maps, write_srcmaps
 from xlat.products.xml_model import expand_env, load_source_templates, read_source_model
+from xlat.session.like_inputs import parse_edisp_value
 from xlat.session.results import StepReport, Table
 from xlat.session.steps.irfs import caldb_index, resolve_response
+from xlat.session.steps.srcmap_composite import composite_map
 from xlat.session.steps.srcmap_compute import MapOptions, Observation, load_observation
 from xlat.session.steps.srcmap_sources import (
     MapSource,
@@ -35,12 +39,14 @@ from xlat.session.steps.srcmap_sources import (
     needs_template,
     planes_needed,
 )
+from xlat.session.steps.srcmap_weights import srcmaps_weights
 
 if TYPE_CHECKING:
     from xlat.session.state import Session
 
 
 def options_of(cmd: Any) -> MapOptions:
+    """The map options of a srcmaps/model command; $USE_BL_EDISP overrides edisp_bins (BinnedConfig)."""
     return MapOptions(
         convol=bool(getattr(cmd, "convol", True)),
         resample=bool(getattr(cmd, "resample", True)),
@@ -48,7 +54,7 @@ def options_of(cmd: Any) -> MapOptions:
         minbinsz=float(getattr(cmd, "minbinsz", 0.1)),
         psfcorr=bool(getattr(cmd, "psfcorr", True)),
         emapbnds=bool(getattr(cmd, "emapbnds", True)),
-        edisp_bins=int(getattr(cmd, "edisp_bins", 0)),
+        edisp_bins=parse_edisp_value(int(getattr(cmd, "edisp_bins", 0)), os.environ.get("USE_BL_EDISP")),
     )
 
 
@@ -79,19 +85,36 @@ def optional_path(session: Session, value: str) -> Path | None:
 
 
 def make_observation(session: Session, cmd: Any, counts: Any, where: str) -> tuple[Observation, Any, Any]:
-    """Response, livetime cube and exposure map of a srcmaps/model run (checked)."""
+    """Response, livetime cube (or PSF table) and exposure map of a srcmaps/model run (checked)."""
     expcube = optional_path(session, cmd.expcube)
-    if expcube is None:
-        raise ParameterError(f"{where}: expcube=none; a livetime cube is required for binned analysis")
+    psffile = optional_path(session, getattr(cmd, "psffile", "none"))
+    if expcube is None and psffile is None:
+        raise ParameterError(
+            f"{where}: expcube=none; a livetime cube is required for binned analysis "
+            "(or a gtpsf table: psffile)"
+        )
+    table = read_psf_table(psffile) if psffile is not None else None
     bexpmap = optional_path(session, cmd.bexpmap)
     index = caldb_index(getattr(cmd, "caldb", ""))
     response = resolve_response(
-        index, cmd.irfs, cmd.evtype, counts.header, f"{where}={counts.path}", psf=True
+        index, cmd.irfs, cmd.evtype, counts.header, f"{where}={counts.path}", psf=table is None
     )
+    if table is not None:
+        warn_table_irfs(psffile, table.irf_version, response.irfs_name)
     obs = load_observation(
-        counts, response, expcube, bexpmap, options_of(cmd), session.progress, session.cancel
+        counts, response, expcube if table is None else None, bexpmap, options_of(cmd), session.progress,
+        session.cancel, psf_table=table, psf_table_path=psffile,
     )
     return obs, index, response
+
+
+def warn_table_irfs(path: Any, table_irfs: str, irfs_name: str) -> None:
+    """A PSF table made for other IRFs than the run's gets a warning (gtpsf writes 'NAME (PSF)')."""
+    name = table_irfs.split("(")[0].strip()
+    if name and name != irfs_name.split("(")[0].strip():
+        warnings.warn(
+            f"{path}: PSF table made for {name}, the run uses {irfs_name}", XlatWarning, stacklevel=3
+        )
 
 
 def read_model(session: Session, srcmdl: str) -> tuple[Path, SourceModel]:
@@ -107,11 +130,29 @@ def prepare_sources(
     options: MapOptions,
     cmap_pixel: float,
 ) -> list[MapSource]:
-    """Load the templates of the sources to compute and turn them into MapSources."""
+    """Load the templates of the sources to compute and turn them into MapSources (not composites)."""
     load_source_templates(
         model, [s.name for s in todo if needs_template(s)], base_dir=session.workdir, xml_path=xml_path
     )
-    return [map_source(s, options.minbinsz, cmap_pixel) for s in todo]
+    return [map_source(s, options.minbinsz, cmap_pixel) for s in todo if s.kind != "CompositeSource"]
+
+
+def compute_maps(
+    session: Session, obs: Observation, model: SourceModel, xml_path: Path, todo: list[Source]
+) -> tuple[list[SourceMap], dict[str, Any]]:
+    """Maps of ``todo`` (point, diffuse and composite sources) and the point sources' PSF-map details."""
+    map_srcs = prepare_sources(session, model, xml_path, todo, obs.options, obs.counts.geom.pixel_size)
+    maps: list[SourceMap] = []
+    infos = {}
+    for smap, info in obs.point_maps([s for s in map_srcs if s.is_point]):
+        maps.append(smap)
+        infos[smap.name] = info
+    for src in (s for s in map_srcs if not s.is_point):
+        session.cancel.check()
+        maps.append(obs.diffuse_map(src))
+    for composite in (s for s in todo if s.kind == "CompositeSource"):
+        maps.append(composite_map(session, obs, composite, xml_path))
+    return maps, infos
 
 
 def warn_missing_templates(session: Session, model: SourceModel, xml_path: Path, reused: list[str]) -> None:
@@ -135,32 +176,32 @@ def run_srcmaps(session: Session, cmd: Any) -> StepReport:
     start = time.perf_counter()
     options = options_of(cmd)
     options.check("srcmaps")
-    if (cmd.wmap or "none").strip().lower() != "none":
-        raise ParameterError("srcmaps: wmap (likelihood weights) is not supported yet; use wmap=none")
     outfile = check_output(session.path(cmd.outfile), cmd.clobber)
     cmap = session.path(cmd.cmap)
     xml_path, model = read_model(session, cmd.srcmdl)
     sources = model_sources(model)
+    split = split_names(outfile, [s.name for s in sources]) if getattr(cmd, "splitmaps", False) else {}
+    for path in sorted(set(split.values())):
+        check_output(path, cmd.clobber)
     existing = read_srcmaps(cmap, [s.name for s in sources])
     counts = existing.counts
     check_existing(existing.maps, model, counts, options.edisp_bins)
+    weights = srcmaps_weights(session, cmd, cmap, counts)
     obs, index, response = make_observation(session, cmd, counts, "cmap")
     todo = [s for s in sources if s.name not in existing.maps and (cmd.ptsrc or not s.is_point)]
     warn_missing_templates(session, model, xml_path, list(existing.maps))
-    map_srcs = prepare_sources(session, model, xml_path, todo, options, counts.geom.pixel_size)
-    maps: list[SourceMap] = list(existing.maps.values())
-    infos = {}
-    for smap, info in obs.point_maps([s for s in map_srcs if s.is_point]):
-        maps.append(smap)
-        infos[smap.name] = info
-    for src in (s for s in map_srcs if not s.is_point):
-        session.cancel.check()
-        maps.append(obs.diffuse_map(src))
+    computed, infos = compute_maps(session, obs, model, xml_path, todo)
+    maps: list[SourceMap] = list(existing.maps.values()) + computed
     dss = output_dss(
         counts.dss, cmd.irfs, response.irfs_name, response.evtype_mask, class_bit(index, response.name)
     )
-    write_srcmaps(outfile, counts, maps, dss, cmd.clobber, copy_from=cmap if cmd.copyall else None)
-    return _report(outfile, sources, maps, existing.maps, infos, cmd.ptsrc, time.perf_counter() - start)
+    write_srcmaps(
+        outfile, counts, [] if split else maps, dss, cmd.clobber, copy_from=cmap if cmd.copyall else None,
+        weights=weights,
+    )
+    extra = write_split_maps(maps, split, cmd.clobber) if split else []
+    seconds = time.perf_counter() - start
+    return _report(outfile, sources, maps, existing.maps, infos, cmd.ptsrc, seconds, extra)
 
 
 def check_existing(
@@ -184,6 +225,7 @@ def _report(
     infos: dict[str, Any],
     ptsrc: bool,
     seconds: float,
+    split_files: list[Path] | None = None,
 ) -> StepReport:
     by_name = {m.name: m for m in maps}
     rows = []
@@ -210,9 +252,14 @@ def _report(
     lines = (f"source maps {outfile}: {summary} in {seconds:.1f} s",)
     if not ptsrc:
         lines += ("ptsrc=no: point-source maps are made when a likelihood or model needs them",)
+    if split_files:
+        lines += (
+            f"splitmaps=yes: the maps are in {len(split_files)} files {split_files[0].name} ... "
+            f"({outfile.name} holds the counts cube only, as gtsrcmaps writes models of >= 500 sources)",
+        )
     return StepReport(
         step="srcmaps",
         lines=lines,
         tables=(Table("", ("Source", "Spatial model", "Planes", "Map", "Sum"), tuple(rows)),),
-        outputs=(str(outfile),),
+        outputs=(str(outfile), *(str(p) for p in split_files or ())),
     )
