@@ -15,7 +15,8 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "commands.md"
 
 def test_commands_md_is_current() -> None:
     load_builtin()
-    assert DOC.read_text() == commands_markdown(), "docs/commands.md is stale: run python tools/make_commands_doc.py"
+    stale = "docs/commands.md is stale: run python tools/make_commands_doc.py"
+    assert DOC.read_text() == commands_markdown(), stale
 
 
 def test_every_command_and_parameter_is_documented() -> None:

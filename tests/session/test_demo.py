@@ -195,7 +195,8 @@ def test_from_a_terminal_the_shell_opens_the_session_on_the_result(
 
 @pytest.mark.slow
 @pytest.mark.reference
-def test_with_a_4fgl_catalogue_the_model_comes_from_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_with_a_4fgl_catalogue_the_model_comes_from_catalog(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """As with fermipy installed: the input model is made by `catalog` (here 4FGL-DR1, gll_psc_v18)."""
     from conftest import require_shared
 

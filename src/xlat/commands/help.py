@@ -96,9 +96,10 @@ def commands_markdown(registry: Registry = REGISTRY) -> str:
     """docs/commands.md: every command of the registry with its parameters (regenerate with
     ``python tools/make_commands_doc.py``; tests/test_docs_current.py checks it is current)."""
     lines = ["# xlat commands", "",
-             "Generated from the command registry by `python tools/make_commands_doc.py`; do not edit by hand.",
-             "Every command runs the same way from the shell (`xlat <command> key=value ...`), in the",
-             "interactive session and in session scripts. Parameters marked *hidden* are not prompted for.", ""]
+             "Generated from the command registry by `python tools/make_commands_doc.py`; do not edit",
+             "by hand. Every command runs the same way from the shell (`xlat <command> key=value ...`), in",
+             "the interactive session and in session scripts. Parameters marked *hidden* are not prompted",
+             "for.", ""]
     for topic, classes in registry.by_topic().items():
         lines.append(f"- **{TOPIC_TITLES.get(topic, topic.capitalize())}**: "
                      + ", ".join(f"[`{c.name}`](#{c.name})" for c in classes))

@@ -24,7 +24,7 @@ from xlat.core.spacecraft import simulate_pointing
 from xlat.errors import ParameterError
 from xlat.products.caldb import APPROX_PREFIX, implied_irf_name, is_builtin
 from xlat.products.dss import DataSubspace, DssEntry
-from xlat.products.ft2 import read_ft2
+from xlat.products.ft2 import SpacecraftHistory, read_ft2
 from xlat.products.ft_layout import write_new_ft1, write_new_ft2
 from xlat.products.irfs import load_response
 from xlat.products.xml_model import read_source_model
@@ -105,7 +105,7 @@ class SimSummary:
     approximate: bool
 
 
-def _window(history, tmin: float | None, tmax: float | None) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+def _window(history: SpacecraftHistory, tmin: float | None, tmax: float | None) -> dict[str, np.ndarray]:
     """FT2 rows within [tmin, tmax], cut rows trimmed (livetime scaled by the kept fraction)."""
     cols = {k: np.asarray(v) for k, v in history.columns.items()}
     lo = cols["START"][0] if tmin is None else tmin
