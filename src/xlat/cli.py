@@ -89,10 +89,17 @@ def _print_outcome(outcome: Outcome) -> int:
     if outcome.ok:
         text = render_result(outcome.result, terminal_context(color=sys.stdout.isatty()))
         if text:
-            print(text)
+            print(text, flush=True)
         return EXIT_OK
     print(error_line(outcome), file=sys.stderr)
     return EXIT_INTERNAL if outcome.internal else EXIT_ERROR
+
+
+def _print_nested(outcome: Outcome) -> None:
+    """A step run by another command (a script line, a demo step): shown as soon as it ends."""
+    if outcome.command is not None:
+        print(f"$ xlat {outcome.text}", flush=True)
+    _print_outcome(outcome)
 
 
 def _make_executor() -> Executor:
@@ -111,7 +118,12 @@ def run_shell_command(argv: Sequence[str]) -> int:
         prefix = "xlat " if name and message.startswith(f"{name}:") else "xlat: "
         print(f"{prefix}{message}", file=sys.stderr)
         return EXIT_ERROR
-    return _print_outcome(_make_executor().run(cmd))
+    executor = _make_executor()
+    executor.nested_listeners.append(_print_nested)
+    code = _print_outcome(executor.run(cmd))
+    if code == EXIT_OK and getattr(cmd, "opens_session", False) and _stdin_is_tty():
+        return _start_repl(session=executor.session)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -152,14 +164,14 @@ def _main(argv: Sequence[str] | None) -> int:
     return run_shell_command(args)
 
 
-def _start_repl(argv: Sequence[str] = ()) -> int:
-    """Open the interactive session (the REPL); without prompt_toolkit, show the help."""
+def _start_repl(argv: Sequence[str] = (), session: Session | None = None) -> int:
+    """Open the interactive session (the REPL), on ``session`` if given; without prompt_toolkit, show the help."""
     try:
         from xlat.repl.app import run_repl
     except ImportError:
         print(overview())
         return EXIT_OK
-    return run_repl(argv, front_ends={"tui": _open_tui})
+    return run_repl(argv, front_ends={"tui": _open_tui}, session=session)
 
 
 def _open_tui(session: Session, executor: Executor, history_path: Any = None) -> None:

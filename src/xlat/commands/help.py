@@ -13,6 +13,7 @@ TOPIC_TITLES = {
     "fit": "Fitting",
     "show": "Inspection",
     "plot": "Plots",
+    "simulate": "Simulation (gtorbsim / gtobssim)",
     "session": "Session",
 }
 
@@ -85,3 +86,43 @@ def topic_help(topic: str, registry: Registry = REGISTRY) -> str:
         lines.append(f"  {cls.name:<10} {cls.summary()}{tool}")
     lines += ["", "help <command> shows a command's parameters."]
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def commands_markdown(registry: Registry = REGISTRY) -> str:
+    """docs/commands.md: every command of the registry with its parameters (regenerate with
+    ``python tools/make_commands_doc.py``; tests/test_docs_current.py checks it is current)."""
+    lines = ["# xlat commands", "",
+             "Generated from the command registry by `python tools/make_commands_doc.py`; do not edit",
+             "by hand. Every command runs the same way from the shell (`xlat <command> key=value ...`), in",
+             "the interactive session and in session scripts. Parameters marked *hidden* are not prompted",
+             "for.", ""]
+    for topic, classes in registry.by_topic().items():
+        lines.append(f"- **{TOPIC_TITLES.get(topic, topic.capitalize())}**: "
+                     + ", ".join(f"[`{c.name}`](#{c.name})" for c in classes))
+    aliases: dict[str, list[str]] = {}
+    for alias, name in registry.aliases.items():
+        aliases.setdefault(name, []).append(alias)
+    for topic, classes in registry.by_topic().items():
+        lines += ["", f"## {TOPIC_TITLES.get(topic, topic.capitalize())}"]
+        for cls in classes:
+            doc = inspect.cleandoc(cls.__doc__ or "")
+            first, _, rest = doc.partition("\n")
+            lines += ["", f"### {cls.name}", ""]
+            also = sorted(aliases.get(cls.name, []))
+            lines.append(_cell(first) + (f" Also: {', '.join(f'`{a}`' for a in also)}." if also else ""))
+            if rest.strip():
+                lines += ["", rest.strip()]
+            specs = cls.specs()
+            if specs:
+                lines += ["", "| parameter | type | default | description |", "|---|---|---|---|"]
+                for spec in specs:
+                    hidden = "" if spec.query or spec.positional or spec.required else " *(hidden)*"
+                    indef = ", INDEF allowed" if spec.indef else ""
+                    default = _default_text(spec).strip("[]")
+                    lines.append(f"| `{spec.name}` | {_cell(_type_text(spec))} | {_cell(default)} | "
+                                 f"{_cell(spec.help)}{indef}{hidden} |")
+    return "\n".join(lines) + "\n"

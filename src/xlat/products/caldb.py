@@ -50,6 +50,19 @@ _P7_CLASS_BITS = {"TRANSIENT": 0, "SOURCE": 2, "CLEAN": 3, "ULTRACLEAN": 4}
 
 _VERSION = re.compile(r"VERSION\(([^)]*)\)", re.I)
 
+APPROX_PREFIX = "XLAT_APPROX_"
+"""Name prefix of xlat's approximate built-in response (XLAT_APPROX_P8R3_SOURCE_V3)."""
+
+
+def builtin_caldb_root() -> Path:
+    """The folder of xlat's APPROXIMATE built-in CALDB (package data; used only when no CALDB is set)."""
+    return Path(__file__).resolve().parents[1] / "data" / "caldb_approx"
+
+
+def is_builtin(index: CaldbIndex) -> bool:
+    """True for the approximate built-in CALDB."""
+    return index.root.resolve() == builtin_caldb_root().resolve()
+
 
 def locate_caldb(caldb_env: str | None, fermi_dir_env: str | None, user_path: str | None = None) -> Path:
     """The CALDB folder: ``$CALDB``, else ``$FERMI_DIR/refdata/fermi/caldb``, else ``user_path``.
@@ -117,7 +130,11 @@ class IrfSelection:
 
 
 def pass_version(irf_name: str) -> str:
-    """The PASS_VER part of an IRF name, as dataSubselector's extract_irf_versions: P8R3, P7REP, P7V6."""
+    """The PASS_VER part of an IRF name, as dataSubselector's extract_irf_versions: P8R3, P7REP, P7V6.
+
+    xlat's approximate names (XLAT_APPROX_P8R3_SOURCE_V3) have the pass of the IRF they approximate.
+    """
+    irf_name = irf_name.removeprefix(APPROX_PREFIX)
     if irf_name.startswith("P7") and irf_name.rsplit("V", 1)[-1] == "6" and "_V" in irf_name:
         return "P7V6"
     return irf_name.split("_", 1)[0]
@@ -257,7 +274,7 @@ def class_bit(index: CaldbIndex, irf_name: str) -> int | None:
     """EVENT_CLASS bit position of an IRF name (irf_index BITMASK_MAPPING), or None if unknown."""
     if irf_name in index.class_bits:
         return index.class_bits[irf_name]
-    parts = irf_name.split("_")
+    parts = irf_name.removeprefix(APPROX_PREFIX).split("_")
     if len(parts) < 3:
         return None
     klass = "_".join(parts[1:-1])

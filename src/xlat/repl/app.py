@@ -276,8 +276,9 @@ def _setup_logging(workdir: Path) -> None:
     logger.propagate = False
 
 
-def run_repl(argv: Sequence[str] = (), front_ends: Mapping[str, FrontEnd] | None = None) -> int:
-    """Entry point of ``xlat repl``; returns the exit code."""
+def run_repl(argv: Sequence[str] = (), front_ends: Mapping[str, FrontEnd] | None = None,
+             session: Session | None = None) -> int:
+    """Entry point of ``xlat repl``; returns the exit code. ``session``: continue that one (e.g. the demo's)."""
     from xlat.commands.help import command_help
     from xlat.render.progress import RichProgress
 
@@ -289,7 +290,7 @@ def run_repl(argv: Sequence[str] = (), front_ends: Mapping[str, FrontEnd] | None
     except XlatError as exc:
         print(f"xlat {exc}" if str(exc).startswith("repl:") else f"xlat repl: {exc}", file=sys.stderr)
         return 1
-    session = Session()
+    session = session if session is not None else Session()
     _setup_logging(session.workdir)
     console = Console(highlight=False)
     repl = Repl(session, console, history_path=None if options.history == "no" else

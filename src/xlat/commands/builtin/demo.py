@@ -1,82 +1,166 @@
-"""The interim demo: synthetic FT1 + FT2, then select -> mktime -> bin (CCUBE).
+"""``xlat demo``: the Fermi-LAT Binned Likelihood Tutorial, end to end, on data xlat simulates.
 
-INTERIM: the simulation issue replaces this with the full tutorial on simulated data.
-It needs nothing outside the repository (no ../shared) and no terminal.
+1. inputs (made once, then reused from the demo folder while the parameters, the xlat version
+   and the IRFs are unchanged): the source model (``catalog`` from fermipy's 4FGL-DR4 when
+   installed, else the built-in list of the region's brightest sources, plus the isotropic
+   template and a Galactic diffuse stand-in), 2 years of spacecraft data (``orbsim``) and the
+   events of that model (``sim``);
+2. a fresh session in the demo folder replays sessions/tutorial_3c279.xlat: every tutorial
+   step, the fit, the model and residual maps.
+
+Each step's report is handed to the front-end as it completes (nested outcomes), so the
+shell and the REPL show progress per step. Needs nothing outside the repository and no
+terminal; from a terminal the shell then opens the interactive session on the result.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from xlat.commands.builtin.events import Bin, Mktime, Select
-from xlat.commands.parse import format_command
 from xlat.commands.spec import Command, arg, command
 
 if TYPE_CHECKING:
-    from xlat.session.results import StepReport
-    from xlat.session.state import Session
+    from xlat.commands.executor import Executor, Outcome
+    from xlat.session.results import ResultGroup
 
 
-@command("demo", topic="session", mutates=True)
+@command("demo", topic="session", mutates=False)
 @dataclass(frozen=True)
 class Demo(Command):
-    """Interim demo: make a small synthetic data set and run select, mktime and bin on it."""
+    """Run the Binned Likelihood Tutorial (3C 279, 2 years) end to end on simulated data.
+
+    The simulated inputs are made once and reused from outdir (rebuild=yes makes them again).
+    The steps are those of sessions/tutorial_3c279.xlat, replayed in a fresh session in outdir.
+    """
 
     outdir: str = arg("./xlat-demo", kind="file", help="Folder for the demo data and products")
-    seed: int = arg(20261125, kind="int", help="Seed of the synthetic data (numpy Generator)", record=True)
+    seed: int = arg(20261125, kind="int", minimum=0, help="Seed of the simulated data", record=True)
+    rebuild: bool = arg(False, kind="bool", help="Simulate the inputs again even if they are cached")
+    days: float = arg(
+        0.0,
+        kind="float",
+        minimum=0,
+        help="Simulate only this many days from the tutorial's start (0: its 2 years)",
+    )
 
-    def run(self, session: Session) -> StepReport:
-        from xlat.session.results import StepReport
-        from xlat.session.steps.demo import CENTER, make_demo_data
+    opens_session: ClassVar[bool] = True
+    """The shell opens the interactive session on the demo's result when stdin is a terminal."""
 
-        data = make_demo_data(session, self.outdir, self.seed)
-        folder = session.path(self.outdir)
-        ft1, ft2 = str(data.ft1), str(data.ft2)
-        sel, mkt, cube = (
-            str(folder / name) for name in ("demo_select.fits", "demo_mktime.fits", "demo_ccube.fits")
-        )
-        steps: list[Command] = [
-            Select(
-                infile=ft1,
-                outfile=sel,
-                ra=CENTER[0],
-                dec=CENTER[1],
-                rad=10.0,
-                tmin=None,
-                tmax=None,
-                emin=100.0,
-                emax=300000.0,
-                zmax=90.0,
-                evclass=128,
-                evtype=3,
-            ),
-            Mktime(scfile=ft2, filter="DATA_QUAL>0 && LAT_CONFIG==1", roicut=False, evfile=sel, outfile=mkt),
-            Bin(
-                evfile=mkt,
-                scfile=ft2,
-                outfile=cube,
-                algorithm="CCUBE",
-                nxpix=70,
-                nypix=70,
-                binsz=0.2,
-                coordsys="CEL",
-                xref=CENTER[0],
-                yref=CENTER[1],
-                proj="AIT",
-                ebinalg="LOG",
-                emin=100.0,
-                emax=300000.0,
-                enumbins=20,
-            ),
+    def run_in_executor(self, executor: Executor) -> ResultGroup:
+        from xlat.commands.builtin.models import Catalog
+        from xlat.commands.builtin.sim import Orbsim, Sim
+        from xlat.commands.executor import Executor
+        from xlat.commands.script import iter_script
+        from xlat.errors import XlatError
+        from xlat.session.results import Message, ResultGroup
+        from xlat.session.state import Session
+        from xlat.session.steps import demo as steps
+        from xlat.session.steps.irfs import caldb_index
+
+        folder = executor.session.path(self.outdir)
+        steps.check_outdir(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        inner = Executor(Session(folder), progress=executor.progress, cancel=executor.cancel)
+        irf = "builtin-approximate" if _builtin(caldb_index) else "CALDB"
+        plan = steps.plan_inputs(folder, self.seed, irf, self.rebuild, self.days)
+        started = time.perf_counter()
+        if plan.needed:
+            steps.clear_stamp(plan)
+            steps.write_model_inputs(plan)
+            commands: list[Command] = []
+            if plan.catalog is not None:
+                commands.append(
+                    Catalog(
+                        catalog=str(plan.catalog),
+                        ra=steps.CENTER[0],
+                        dec=steps.CENTER[1],
+                        rad=15.0,
+                        outfile=steps.MODEL,
+                        regfile="none",
+                        galdiff=f"./{steps.STANDIN_NAME}",
+                        isodiff=f"./{steps.ISO_NAME}",
+                    )
+                )
+            commands.append(
+                Orbsim(
+                    outfile=steps.FT2,
+                    tstart=steps.TSTART,
+                    tstop=steps.tstop(self.days),
+                    timestep=steps.ROW_SECONDS,
+                    seed=self.seed,
+                )
+            )
+            commands.append(
+                Sim(
+                    infile=steps.MODEL,
+                    scfile=steps.FT2,
+                    outfile=steps.FT1,
+                    ra=steps.CENTER[0],
+                    dec=steps.CENTER[1],
+                    rad=steps.QUERY_RADIUS,
+                    emin=100.0,
+                    emax=500000.0,
+                    seed=self.seed,
+                )
+            )
+            for cmd in commands:
+                _forward(executor, _checked(inner.run(cmd), XlatError))
+            steps.write_stamp(plan)
+            made = f"simulated the inputs in {time.perf_counter() - started:.1f} s"
+        else:
+            made = f"reusing the simulated inputs in {folder} (rebuild=yes makes them again)"
+            _forward(executor, _note(f"demo: {made}"))
+        replay_start = time.perf_counter()
+        script = steps.script_path()
+        steps_run = 0
+        for _, outcome in iter_script(inner, script):
+            _forward(executor, outcome)
+            steps_run += 1
+        replayed = time.perf_counter() - replay_start
+        _hand_over(executor, inner)
+        items: list[Any] = [
+            Message(
+                f"demo: {made}; replayed {script.name} ({steps_run} steps) "
+                f"in {replayed:.1f} s; products in {folder}"
+            )
         ]
-        lines = [
-            "xlat interim demo (synthetic data; the simulation issue will replace it)",
-            f"made {data.ft1} ({data.n_events} events, {data.n_gti} GTIs)",
-            f"and {data.ft2} ({data.n_rows} FT2 rows)",
-        ]
-        for step in steps:
-            lines.append(f"$ xlat {format_command(step)}")
-            report = step.run(session)
-            lines += list(report.lines)
-        return StepReport("demo", tuple(lines), outputs=(ft1, ft2, sel, mkt, cube))
+        table = steps.fit_table(folder)
+        if table is not None:
+            items.append(table)
+        return ResultGroup(tuple(items))
+
+
+def _builtin(caldb_index: Any) -> bool:
+    from xlat.products.caldb import is_builtin
+
+    return is_builtin(caldb_index())
+
+
+def _checked(outcome: Outcome, error: type[Exception]) -> Outcome:
+    if not outcome.ok:
+        raise error(f"demo: {outcome.text.split()[0]} failed: {outcome.error}")
+    return outcome
+
+
+def _note(text: str) -> Outcome:
+    from xlat.commands.executor import Outcome
+    from xlat.session.results import Message
+
+    return Outcome(text="demo", command=None, ok=True, result=Message(text))
+
+
+def _forward(executor: Executor, outcome: Outcome) -> None:
+    """Show an inner step's outcome now (front-ends listen to nested outcomes)."""
+    for listener in executor.nested_listeners:
+        listener(outcome)
+
+
+def _hand_over(executor: Executor, inner: Executor) -> None:
+    """The outer session continues from the demo's: its folder, products and history."""
+    session = executor.session
+    session.workdir = inner.session.workdir
+    session.products.update(inner.session.products)
+    for text in inner.session.history:
+        session.record(text)

@@ -1,43 +1,163 @@
-"""Interim demo data: a small synthetic FT1 + FT2 pair made with a seeded numpy generator.
+"""The demo: the Fermi-LAT Binned Likelihood Tutorial (3C 279) on simulated data.
 
-INTERIM: this stands in until the simulation issue provides real sky simulation; it makes no
-attempt at physical accuracy. A 2-day pointing history (30 s rows, a circular 25.6 deg orbit,
-rocking +-50 deg, SAA passages with zero livetime, a few bad-quality rows) and events around
-the 3C 279 field: three point sources with power-law spectra blurred by a Gaussian PSF that
-shrinks with energy, plus isotropic background, with the FT1 columns a gtselect needs.
+``xlat demo`` (commands/builtin/demo.py) makes the inputs once, then replays
+sessions/tutorial_3c279.xlat in a fresh session in the demo folder. This module holds the
+session-side pieces: what the inputs are, the cache stamp that lets a second run reuse them
+(keyed by the parameters, the xlat version and the IRFs), the input model (4FGL catalogue when
+one is installed, else the built-in list of the region's brightest sources), and the summary.
+
+The simulation follows the tutorial: MET 239557417-302572802 (2 years), events within 20 deg of
+(193.98, -5.82) from 100 MeV to 500 GeV, P8R3_SOURCE_V3 (or the approximate built-in response
+without a CALDB). The spacecraft file has 60 s rows (gtorbsim's default resolution; 30 s rows
+double the time of the livetime-cube step, the demo's longest).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import Any
 
 from xlat import __version__
-from xlat.core import sky
-from xlat.core.gti import Gti
-from xlat.core.selection import angsep_deg
-from xlat.products.dss import DataSubspace, DssEntry
-from xlat.products.ft_layout import write_new_ft1, write_new_ft2
-from xlat.session.state import Session
+from xlat.errors import InputError
+from xlat.products.catalog import find_fermipy_catalog
+from xlat.products.demo_inputs import (
+    GAL_SOURCE,
+    ISO_SOURCE,
+    ISO_TABLE,
+    STANDIN_NAME,
+    builtin_model_xml,
+    write_galactic_standin,
+)
+from xlat.products.xml_model import read_source_model
+from xlat.session.results import Table
 
 CENTER = (193.98, -5.82)
 """ROI centre (RA, Dec deg): the binned-likelihood tutorial's 3C 279 field."""
-SOURCES = ((194.0465, -5.7893, 2.2, 8000), (187.2779, 2.0524, 2.5, 3000), (190.0, -9.0, 2.0, 1500))
-"""(ra, dec, photon index, expected events) of the demo point sources."""
-BACKGROUND_EVENTS = 30000
-TSTART = 600000000.0
-DURATION = 2 * 86400.0
-ROW = 30.0
-ORBIT = 5700.0
+TSTART, TSTOP = 239557417.0, 302572802.0
 QUERY_RADIUS = 20.0
-EMIN, EMAX = 30.0, 300000.0
+FT1, FT2, EVENTS_LIST = "3C279_PH00.fits", "3C279_SC00.fits", "binned_events.txt"
+MODEL = "3C279_input_model.xml"
+ISO_NAME = ISO_TABLE.name
+STAMP = ".xlat-demo-inputs.json"
+SCRIPT_NAME = "tutorial_3c279.xlat"
+ROW_SECONDS = 60.0
+TARGETS = ("4FGL J1256.1-0547", "4FGL J1229.0+0202")
+"""3C 279 and 3C 273."""
+
+
+def script_path() -> Path:
+    """sessions/tutorial_3c279.xlat of the source tree, else the copy in the package data."""
+    package = Path(__file__).resolve().parents[2]
+    repo = package.parents[1] / "sessions" / SCRIPT_NAME
+    return repo if repo.is_file() else package / "data" / SCRIPT_NAME
+
+
+@dataclass(frozen=True)
+class InputPlan:
+    """The demo's inputs in ``folder`` and whether they must be (re)made."""
+
+    folder: Path
+    key: dict[str, Any]
+    catalog: Path | None
+    needed: bool
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return tuple(self.folder / n for n in (FT1, FT2, EVENTS_LIST, MODEL, STANDIN_NAME, ISO_NAME))
+
+
+def plan_inputs(folder: Path, seed: int, irf: str, rebuild: bool, days: float) -> InputPlan:
+    """Compare the cache stamp of ``folder`` with what these parameters would make."""
+    catalog = find_fermipy_catalog()
+    key = {
+        "xlat": __version__,
+        "seed": seed,
+        "irf": irf,
+        "days": days,
+        "rows_s": ROW_SECONDS,
+        "model": str(catalog) if catalog else "builtin",
+    }
+    stamp = folder / STAMP
+    plan = InputPlan(folder, key, catalog, True)
+    if rebuild or not stamp.is_file() or not all(p.is_file() for p in plan.files):
+        return plan
+    try:
+        cached = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        return plan
+    return InputPlan(folder, key, catalog, cached != key)
+
+
+def write_stamp(plan: InputPlan) -> None:
+    (plan.folder / STAMP).write_text(json.dumps(plan.key, indent=1) + "\n")
+
+
+def clear_stamp(plan: InputPlan) -> None:
+    (plan.folder / STAMP).unlink(missing_ok=True)
+
+
+def write_model_inputs(plan: InputPlan) -> None:
+    """The diffuse files, the FT1 list and (without a catalogue) the built-in input model."""
+    folder = plan.folder
+    write_galactic_standin(folder / STANDIN_NAME)
+    (folder / ISO_NAME).write_text(ISO_TABLE.read_text())
+    (folder / EVENTS_LIST).write_text(FT1 + "\n")
+    if plan.catalog is None:
+        (folder / MODEL).write_text(builtin_model_xml(STANDIN_NAME, ISO_NAME))
+
+
+def tstop(days: float) -> float:
+    return TSTART + 86400.0 * days if days > 0 else TSTOP
+
+
+def _parameters(path: Path, workdir: Path) -> dict[str, dict[str, tuple[float, float | None]]]:
+    model = read_source_model(path, base_dir=workdir, require_files=False)
+    out: dict[str, dict[str, tuple[float, float | None]]] = {}
+    for name in TARGETS:
+        if name in model:
+            out[name] = {
+                p.name: (p.true_value, None if p.error is None else p.error * abs(p.scale))
+                for p in model[name].spectrum.params
+                if p.free
+            }
+    return out
+
+
+def fit_table(folder: Path) -> Table | None:
+    """Injected vs fitted spectral parameters of 3C 279 and 3C 273 (None before a fit)."""
+    fitted = folder / "3C279_binned_output.xml"
+    if not fitted.is_file():
+        return None
+    truth = _parameters(folder / MODEL, folder)
+    fit = _parameters(fitted, folder)
+    rows = []
+    for source, params in fit.items():
+        for name, (value, error) in params.items():
+            injected = truth.get(source, {}).get(name, (float("nan"), None))[0]
+            pull = "" if not error else f"{(value - injected) / error:+.2f}"
+            rows.append(
+                (source, name, f"{injected:.5g}", f"{value:.5g}", f"{error:.2g}" if error else "", pull)
+            )
+    return Table(
+        "3C 279 and 3C 273: injected vs fitted (true values, i.e. value x scale)",
+        ("source", "parameter", "injected", "fitted", "error", "pull"),
+        tuple(rows),
+    )
+
+
+def check_outdir(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder}: demo outdir exists and is not a folder")
+
+
+DIFFUSE_NAMES = (GAL_SOURCE, ISO_SOURCE)
 
 
 @dataclass(frozen=True)
 class DemoData:
-    """The files written and what they hold."""
+    """A small simulated FT1 + FT2 pair (for tests and examples) and what it holds."""
 
     ft1: Path
     ft2: Path
@@ -46,145 +166,94 @@ class DemoData:
     n_gti: int
 
 
-def _pointing(rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """FT2 rows: orbit, zenith, rocking pointing, SAA and data quality flags."""
-    start = TSTART + ROW * np.arange(int(DURATION / ROW))
-    phase = 2 * np.pi * (start - TSTART) / ORBIT
-    incl = np.radians(25.6)
-    ra_z = (
-        np.degrees(
-            np.arctan2(np.cos(incl) * np.sin(phase), np.cos(phase)) + 2 * np.pi * (start - TSTART) / 86164.0
-        )
-        % 360
-    )
-    dec_z = np.degrees(np.arcsin(np.sin(incl) * np.sin(phase)))
-    orbit = ((start - TSTART) // ORBIT).astype(int)
-    rock = np.where(orbit % 2 == 0, 50.0, -50.0)
-    in_saa = (phase % (2 * np.pi)) > 5.6
-    quality = np.where(rng.random(start.size) < 0.01, 0, 1).astype(np.int16)
-    n = start.size
-    return {
-        "START": start,
-        "STOP": start + ROW,
-        "SC_POSITION": np.zeros((n, 3), np.float32),
-        "LAT_GEO": dec_z.astype(np.float32),
-        "LON_GEO": ra_z.astype(np.float32),
-        "RAD_GEO": np.full(n, 6.9e6, np.float32),
-        "RA_ZENITH": ra_z.astype(np.float32),
-        "DEC_ZENITH": dec_z.astype(np.float32),
-        "IN_SAA": in_saa,
-        "RA_SCZ": ra_z.astype(np.float32),
-        "DEC_SCZ": np.clip(dec_z + rock, -90, 90).astype(np.float32),
-        "RA_SCX": ((ra_z + 90) % 360).astype(np.float32),
-        "DEC_SCX": np.zeros(n, np.float32),
-        "ROCK_ANGLE": rock.astype(np.float32),
-        "LAT_MODE": np.full(n, 5, np.int32),
-        "LAT_CONFIG": np.ones(n, np.uint8),
-        "DATA_QUAL": quality,
-        "LIVETIME": np.where(in_saa, 0.0, 0.9 * ROW),
-        "RA_SUN": np.full(n, 10.0, np.float32),
-        "DEC_SUN": np.full(n, 4.0, np.float32),
-    }
+def make_demo_data(session: Any, outdir: str | Path, seed: int = 20261125, days: float = 2.0) -> DemoData:
+    """Write ``demo_ft1.fits`` and ``demo_ft2.fits``: ``days`` of simulated survey around 3C 279.
 
+    The demo's sources (built-in list, isotropic and Galactic stand-in) seen through the
+    approximate built-in response (so the files do not depend on $CALDB), 30-3e5 MeV within
+    20 deg; seeded, reproducible.
+    """
+    import numpy as np
 
-def _powerlaw(rng: np.random.Generator, index: float, n: int) -> np.ndarray:
-    """Energies (MeV) from dN/dE ~ E^-index on [EMIN, EMAX]."""
-    a = 1.0 - index
-    u = rng.random(n)
-    return (EMIN**a + u * (EMAX**a - EMIN**a)) ** (1.0 / a)
+    from xlat.core.gti import Gti
+    from xlat.core.sim_ft1 import event_columns
+    from xlat.core.sim_model import components_from_model
+    from xlat.core.sim_sources import build_envelope
+    from xlat.core.simulate_events import Cuts, Pointing, simulate_photons
+    from xlat.core.spacecraft import simulate_pointing
+    from xlat.products.caldb import builtin_caldb_root, open_caldb
+    from xlat.products.dss import DataSubspace, DssEntry
+    from xlat.products.ft_layout import write_new_ft1, write_new_ft2
+    from xlat.products.irfs import load_response
 
-
-def _offset(
-    rng: np.random.Generator, ra: np.ndarray, dec: np.ndarray, sigma: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Directions displaced by a 2-D Gaussian of width ``sigma`` (deg) in the tangent plane."""
-    dx, dy = rng.normal(size=(2, ra.size)) * sigma
-    dec2 = np.clip(dec + dy, -89.999, 89.999)
-    return (ra + dx / np.cos(np.radians(dec2))) % 360.0, dec2
-
-
-def _events(rng: np.random.Generator, gti: Gti, rows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    ras, decs, energies = [], [], []
-    for ra0, dec0, index, n_mean in SOURCES:
-        n = rng.poisson(n_mean)
-        e = _powerlaw(rng, index, n)
-        sigma = np.hypot(0.8 * (e / 100.0) ** -0.8, 0.05)
-        ra, dec = _offset(rng, np.full(n, ra0), np.full(n, dec0), sigma)
-        ras.append(ra), decs.append(dec), energies.append(e)
-    n_bg = rng.poisson(BACKGROUND_EVENTS)
-    cos_r = np.cos(np.radians(QUERY_RADIUS))
-    mu = 1.0 - rng.random(n_bg) * (1.0 - cos_r)
-    theta, phi = np.degrees(np.arccos(mu)), rng.random(n_bg) * 360.0
-    v = sky.unit_vectors(phi, 90.0 - theta)
-    ra_c, dec_c = np.radians(CENTER)
-    rot_y = np.array([[np.sin(dec_c), 0, np.cos(dec_c)], [0, 1, 0], [-np.cos(dec_c), 0, np.sin(dec_c)]])
-    rot_z = np.array([[np.cos(ra_c), -np.sin(ra_c), 0], [np.sin(ra_c), np.cos(ra_c), 0], [0, 0, 1]])
-    bg_ra, bg_dec = sky.lonlat(v @ (rot_z @ rot_y).T)
-    ras.append(bg_ra), decs.append(bg_dec), energies.append(_powerlaw(rng, 2.4, n_bg))
-    ra, dec, energy = (np.concatenate(x) for x in (ras, decs, energies))
-    inside = angsep_deg(ra, dec, *CENTER) <= QUERY_RADIUS
-    ra, dec, energy = ra[inside], dec[inside], energy[inside]
-    n = ra.size
-    cum = np.concatenate([[0.0], np.cumsum(gti.stops - gti.starts)])
-    draw = rng.random(n) * cum[-1]
-    k = np.searchsorted(cum, draw, side="right") - 1
-    time = np.sort(gti.starts[k] + (draw - cum[k]))
-    order = rng.permutation(n)
-    ra, dec, energy = ra[order], dec[order], energy[order]
-    row = np.clip(np.searchsorted(rows["START"], time, side="right") - 1, 0, rows["START"].size - 1)
-    zenith = angsep_deg(ra, dec, rows["RA_ZENITH"][row], rows["DEC_ZENITH"][row])
-    theta = angsep_deg(ra, dec, rows["RA_SCZ"][row], rows["DEC_SCZ"][row])
-    front = rng.random(n) < 0.5
-    classes = np.uint32(4 | 16 | 64) | np.where(rng.random(n) < 0.85, np.uint32(128), np.uint32(0))
-    classes |= np.where(
-        (classes & 128) != 0, np.where(rng.random(n) < 0.7, np.uint32(256), np.uint32(0)), np.uint32(0)
-    )
-    types = np.where(front, 1, 2).astype(np.uint32) | (
-        np.uint32(4) << rng.integers(0, 4, n).astype(np.uint32)
-    )
-    types |= np.uint32(64) << rng.integers(0, 4, n).astype(np.uint32)
-    glon, glat = sky.equatorial_to_galactic(ra, dec)
-    return {
-        "ENERGY": energy.astype(np.float32),
-        "RA": ra.astype(np.float32),
-        "DEC": dec.astype(np.float32),
-        "L": glon.astype(np.float32),
-        "B": glat.astype(np.float32),
-        "THETA": theta.astype(np.float32),
-        "PHI": (rng.random(n) * 360).astype(np.float32),
-        "ZENITH_ANGLE": zenith.astype(np.float32),
-        "EARTH_AZIMUTH_ANGLE": (rng.random(n) * 360).astype(np.float32),
-        "TIME": time,
-        "EVENT_ID": np.arange(n, dtype=np.int32),
-        "RUN_ID": np.full(n, int(TSTART), np.int32),
-        "RECON_VERSION": np.zeros(n, np.int16),
-        "CALIB_VERSION": np.zeros((n, 3), np.int16),
-        "EVENT_CLASS": classes.astype(np.uint32),
-        "EVENT_TYPE": types,
-        "CONVERSION_TYPE": (~front).astype(np.int16),
-        "LIVETIME": rng.random(n) * 30.0,
-    }
-
-
-def make_demo_data(session: Session, outdir: str | Path, seed: int = 20261125) -> DemoData:
-    """Write ``demo_ft1.fits`` and ``demo_ft2.fits`` (seeded, reproducible) into ``outdir``."""
     folder = session.path(outdir)
     folder.mkdir(parents=True, exist_ok=True)
+    write_galactic_standin(folder / STANDIN_NAME)
+    (folder / ISO_NAME).write_text(ISO_TABLE.read_text())
+    (folder / MODEL).write_text(builtin_model_xml(STANDIN_NAME, ISO_NAME))
+    model = read_source_model(folder / MODEL, base_dir=folder, load_templates=True)
     rng = np.random.default_rng(seed)
-    rows = _pointing(rng)
-    good = ~rows["IN_SAA"]
-    gti = Gti.from_arrays(rows["START"][good], rows["STOP"][good])
-    events = _events(rng, gti, rows)
+    stop = TSTART + 86400.0 * days
+    rows = simulate_pointing(TSTART, stop, rng)
+    response = load_response(
+        open_caldb(builtin_caldb_root()), "XLAT_APPROX_P8R3_SOURCE_V3", 3, psf=True, edisp=True
+    )
+    emin, emax = 30.0, 300000.0
+    envelope = build_envelope(response, emin / 2, emax * 2)
+    comps = components_from_model(model, envelope, CENTER, QUERY_RADIUS + 10.0)
+    pointing = Pointing.from_columns(rows)
+    photons = simulate_photons(comps, pointing, response, Cuts(emin, emax, (*CENTER, QUERY_RADIUS)), rng)
+    events = event_columns(photons, pointing, [0, 1], 7, rng)
+    gti = Gti.from_arrays(rows["START"], rows["STOP"])
     dss = DataSubspace(
         (
             DssEntry("TIME", "s", "TABLE", ":GTI"),
-            DssEntry("BIT_MASK(EVENT_CLASS,4,P8R3)", "DIMENSIONLESS", "1:1"),
-            DssEntry("POS(RA,DEC)", "deg", f"CIRCLE({CENTER[0]},{CENTER[1]},{QUERY_RADIUS:g})"),
-            DssEntry("TIME", "s", f"{TSTART:.6f}:{TSTART + DURATION:.6f}"),
-            DssEntry("ENERGY", "MeV", f"{EMIN:.6f}:{EMAX:.6f}"),
+            DssEntry("BIT_MASK(EVENT_CLASS,128,P8R3)", "DIMENSIONLESS", "1:1"),
+            DssEntry("POS(RA,DEC)", "deg", f"circle({CENTER[0]:.8f},{CENTER[1]:.8f},{QUERY_RADIUS:.8f})"),
+            DssEntry("TIME", "s", f"{TSTART:.6f}:{stop:.6f}"),
+            DssEntry("ENERGY", "MeV", f"{emin:.6f}:{emax:.6f}"),
         )
     )
-    creator = f"xlat {__version__} interim demo"
-    ft1 = write_new_ft1(folder / "demo_ft1.fits", events, gti, TSTART, TSTART + DURATION, dss, creator)
-    ft2 = write_new_ft2(folder / "demo_ft2.fits", rows, creator)
-    return DemoData(ft1, ft2, int(events["TIME"].size), int(rows["START"].size), len(gti))
+    creator = f"xlat {__version__} demo data"
+    note = ["SIMULATED data (xlat), not LAT data; APPROXIMATE built-in response XLAT_APPROX_P8R3_SOURCE_V3"]
+    ft1 = write_new_ft1(folder / "demo_ft1.fits", events, gti, TSTART, stop, dss, creator, comments=note)
+    ft2 = write_new_ft2(folder / "demo_ft2.fits", rows, creator, comments=note)
+    return DemoData(ft1, ft2, len(photons), int(rows["START"].size), len(gti))
+
+
+def demo_numbers(folder: Path) -> dict[str, float]:
+    """The figures the replay test compares (counts, sums of the products, the fit)."""
+    import numpy as np
+    from astropy.io import fits
+
+    out: dict[str, float] = {}
+
+    def table_sum(path: str, hdu: str, column: str) -> float:
+        with fits.open(folder / path) as hdul:
+            return float(np.sum(np.asarray(hdul[hdu].data[column], dtype=np.float64)))
+
+    with fits.open(folder / "3C279_binned_gti.fits") as hdul:
+        out["events_selected"] = float(len(hdul["EVENTS"].data))
+        out["gti_rows"] = float(len(hdul["GTI"].data))
+        out["ontime_s"] = float(hdul["GTI"].header["ONTIME"])
+    for name in ("cmap", "ccube", "model_map", "residual_map"):
+        path = f"3C279_binned_{name}.fits" if name in ("cmap", "ccube") else f"3C279_{name}.fits"
+        with fits.open(folder / path) as hdul:
+            data = np.asarray(hdul[0].data, dtype=np.float64)
+            out[f"{name}_sum"] = float(data.sum())
+            out[f"{name}_sum_abs"] = float(np.abs(data).sum())
+    out["ltcube_exposure_sum_s"] = table_sum("3C279_binned_ltcube.fits", "EXPOSURE", "COSBINS")
+    out["ltcube_weighted_sum_s"] = table_sum("3C279_binned_ltcube.fits", "WEIGHTED_EXPOSURE", "COSBINS")
+    with fits.open(folder / "3C279_binned_allsky_expcube.fits") as hdul:
+        out["expcube_sum_cm2s"] = float(np.sum(hdul[0].data, dtype=np.float64))
+    with fits.open(folder / "3C279_binned_srcmaps.fits") as hdul:
+        for name in (*TARGETS, ISO_SOURCE, GAL_SOURCE):
+            if name in hdul:
+                out[f"srcmap_sum[{name}]"] = float(np.sum(hdul[name].data, dtype=np.float64))
+    fit = _parameters(folder / "3C279_binned_output.xml", folder)
+    for source, params in fit.items():
+        for name, (value, error) in params.items():
+            out[f"fit[{source}:{name}]"] = value
+            if error:
+                out[f"fit_error[{source}:{name}]"] = error
+    return out
