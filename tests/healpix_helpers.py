@@ -12,7 +12,8 @@ ENERGIES = np.array([50.0, 500.0, 5000.0, 5e4])
 def intensity(lon, lat, energy):
     """A smooth Galactic-like sky: a latitude band and a longitude gradient, softening with energy."""
     lon, lat = np.radians(lon), np.radians(lat)
-    space = 1.0 + 3.0 * np.exp(-((lat / 0.3) ** 2)) * (1.2 + 0.5 * np.cos(lon)) + 0.3 * np.sin(lat) * np.sin(2 * lon)
+    band = 3.0 * np.exp(-((lat / 0.3) ** 2)) * (1.2 + 0.5 * np.cos(lon))
+    space = 1.0 + band + 0.3 * np.sin(lat) * np.sin(2 * lon)
     scale = (np.asarray(energy, dtype=np.float64) / 100.0) ** -2.6
     return space[None] * 1e-3 * scale.reshape((-1,) + (1,) * space.ndim)
 
@@ -26,7 +27,8 @@ def healpix_cube(path, nside=128, nest=False, coordsys="GAL", columns=None, ener
                       COORDSYS=coordsys, INDXSCHM="IMPLICIT")
     hdus = [fits.PrimaryHDU(), sky]
     if energies:
-        hdus.append(fits.BinTableHDU.from_columns([fits.Column("Energy", "D", array=ENERGIES)], name="ENERGIES"))
+        column = fits.Column("Energy", "D", array=ENERGIES)
+        hdus.append(fits.BinTableHDU.from_columns([column], name="ENERGIES"))
     fits.HDUList(hdus).writeto(path)
     return cube
 

@@ -235,7 +235,8 @@ def test_healpix_map_cube_gives_the_map_of_the_same_sky_in_car(tmp_path, caldb):
         SOURCE.format(name="hpx", stype="MapCubeFunction", file='file="hpx.fits"', pars=norm),
         SOURCE.format(name="car", stype="MapCubeFunction", file='file="car.fits"', pars=norm),
     )
-    out = crab(tmp_path, "srcmaps expcube={lt} cmap={cube} bexpmap={bx} srcmdl=m.xml outfile=o.fits emapbnds=no")
+    line = "srcmaps expcube={lt} cmap={cube} bexpmap={bx} srcmdl=m.xml outfile=o.fits emapbnds=no"
+    out = crab(tmp_path, line)
     assert out.ok, out.error
     with fits.open(tmp_path / "o.fits") as o:
         hpx, car = o["hpx"].data.astype(np.float64), o["car"].data.astype(np.float64)

@@ -163,7 +163,9 @@ UNSEEN = -1.6375e30
 """HEALPix's undefined-pixel value (Healpix_undef)."""
 
 
-def interp_weights(nside: int, nested: bool, lon_deg: FloatArray, lat_deg: FloatArray) -> tuple[IntArray, FloatArray]:
+def interp_weights(
+    nside: int, nested: bool, lon_deg: FloatArray, lat_deg: FloatArray
+) -> tuple[IntArray, FloatArray]:
     """The 4 pixels (4, n) and bilinear weights (4, n) of ``Healpix_Base::get_interpol``.
 
     Directions in the map's frame (deg); theta = (90 - lat) pi/180 and phi = lon pi/180 as

@@ -55,7 +55,9 @@ class HealpixTemplate(PlaneTemplate):
                              f"(n_planes, {npix}), got shape {self.data.shape}")
         if self.energies is not None:
             if len(self.energies) != self.data.shape[0]:
-                raise ModelError(f"{self.source}: {self.data.shape[0]} planes but {len(self.energies)} energies")
+                raise ModelError(
+                    f"{self.source}: {self.data.shape[0]} planes but {len(self.energies)} energies"
+                )
             if len(self.energies) > 1 and not np.all(np.diff(self.energies) > 0):
                 raise ModelError(f"{self.source}: template energies must be increasing")
 
@@ -92,7 +94,8 @@ class HealpixTemplate(PlaneTemplate):
             w = weights.weight[corner]
             v = self.data[planes[:, None], weights.index[corner][None, :]]
             defined = v != np.float32(healpix.UNSEEN)
-            acc = np.where(defined, (acc + (v.astype(np.float64) * w).astype(np.float32)).astype(np.float32), acc)
+            term = (v.astype(np.float64) * w).astype(np.float32)
+            acc = np.where(defined, (acc + term).astype(np.float32), acc)
             total += np.where(defined, w, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = np.where(total > 0, (acc / total).astype(np.float32), 0.0).astype(np.float64)

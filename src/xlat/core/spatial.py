@@ -1,8 +1,8 @@
 """Spatial models of the Fermitools (reference §12; XML ``<spatialModel type=...>``).
 
 Each model returns, at sky directions, the intensity per unit spectrum in sr^-1 (for a
-point source, just its position). Map-based models wrap a WCS or HEALPix template (:class:`PlaneTemplate`) read by
-xlat.products.diffuse; until it is attached they can be read, written and fitted from a
+point source, just its position). Map-based models wrap a WCS or HEALPix template
+(:class:`PlaneTemplate`) read by xlat.products.diffuse; until it is attached they can be read, written and fitted from a
 srcmaps file, but not evaluated. Conventions kept from the tools:
 
 * ConstantValue (isotropic): ``Value`` everywhere, angular integral 4 pi, radius 180 deg.

@@ -47,7 +47,7 @@ class ConstantSampler:
 
 
 class TemplateSampler:
-    """MapCubeFunction (``scale x cube(n, E)``) or SpatialMap (``scale x map(n)``) of a WCS or HEALPix template."""
+    """MapCubeFunction (``scale x cube(n, E)``) or SpatialMap (``scale x map(n)``) of a WCS/HEALPix template."""
 
     def __init__(self, template: PlaneTemplate, scale: float, energy_dependent: bool) -> None:
         self.template = template

@@ -169,7 +169,8 @@ def _read_healpix_template(hdul: fits.HDUList, hdu: fits.BinTableHDU, path: Path
     if not isinstance(nside, int) or nside < 1:
         raise FileFormatError(f"{where}: NSIDE {nside!r}, expected a positive integer")
     names = list(hdu.columns.names)
-    if str(header.get("INDXSCHM", "IMPLICIT")).strip().upper() == "EXPLICIT" or "PIX" in [n.upper() for n in names]:
+    explicit = str(header.get("INDXSCHM", "IMPLICIT")).strip().upper() == "EXPLICIT"
+    if explicit or "PIX" in [n.upper() for n in names]:
         raise FileFormatError(f"{where}: partial-sky (explicit pixel index) maps are not supported; "
                               "use an all-sky map")
     npix = healpix_npix(nside)
