@@ -53,13 +53,7 @@ class HealpixTemplate(PlaneTemplate):
         if self.data.ndim != 2 or self.data.shape[1] != npix:
             raise ModelError(f"{self.source}: a HEALPix template with nside {self.nside} must be "
                              f"(n_planes, {npix}), got shape {self.data.shape}")
-        if self.energies is not None:
-            if len(self.energies) != self.data.shape[0]:
-                raise ModelError(
-                    f"{self.source}: {self.data.shape[0]} planes but {len(self.energies)} energies"
-                )
-            if len(self.energies) > 1 and not np.all(np.diff(self.energies) > 0):
-                raise ModelError(f"{self.source}: template energies must be increasing")
+        self._check_energies()
 
     @property
     def npix(self) -> int:

@@ -61,6 +61,13 @@ class PlaneTemplate:
     def plane_integrals(self, gtlike: bool = True) -> FloatArray:
         raise NotImplementedError
 
+    def _check_energies(self) -> None:
+        if self.energies is not None:
+            if len(self.energies) != self.data.shape[0]:
+                raise ModelError(f"{self.source}: {self.data.shape[0]} planes but {len(self.energies)} energies")
+            if len(self.energies) > 1 and not np.all(np.diff(self.energies) > 0):
+                raise ModelError(f"{self.source}: template energies must be increasing")
+
     @property
     def n_planes(self) -> int:
         return self.data.shape[0]
@@ -164,11 +171,7 @@ class SkyTemplate(PlaneTemplate):
     def __post_init__(self) -> None:
         if self.data.ndim != 3:
             raise ModelError(f"{self.source}: a template must be (n_planes, ny, nx), got shape {self.data.shape}")
-        if self.energies is not None:
-            if len(self.energies) != self.data.shape[0]:
-                raise ModelError(f"{self.source}: {self.data.shape[0]} planes but {len(self.energies)} energies")
-            if len(self.energies) > 1 and not np.all(np.diff(self.energies) > 0):
-                raise ModelError(f"{self.source}: template energies must be increasing")
+        self._check_energies()
 
     @property
     def shape(self) -> tuple[int, int]:
