@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from conftest import require_shared
-from like_helpers import dense_log_like
+from like_helpers import crab_like_folder, dense_log_like
 
 import xlat.commands.builtin  # noqa: F401  (registers the commands)
 from xlat.commands.executor import Executor
@@ -29,16 +29,7 @@ OUTPUTS = ["counts_spectra.fits", "results.dat"]
 
 @pytest.fixture
 def workdir(tmp_path):
-    set1 = require_shared("gammalib-p8r2-crab1day")
-    with fits.open(set1 / "srcmap.fits.gz") as old, fits.open(require_shared("fermitools2026-crab1day",
-                                                                             "srcmaps_nogal.fits.gz")) as new:
-        hdus = fits.HDUList([h.copy() for h in old] + [new["Crab"].copy()])
-        hdus.writeto(tmp_path / "srcmaps.fits")
-    text = (set1 / "source_model_gtlike_original.xml").read_text()
-    text = text.replace("/project-data/glast/skymaps/isotropic/", "").replace("/project-data/glast/skymaps/galprop/", "")
-    (tmp_path / "model.xml").write_text(text)
-    shutil.copy(set1 / "iso_P8R2_SOURCE_V6_v06.txt", tmp_path)
-    return tmp_path
+    return crab_like_folder(tmp_path)
 
 
 def run(path, line, env=None):
