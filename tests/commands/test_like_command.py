@@ -54,7 +54,7 @@ def test_like_prints_gtlike_results_and_writes_its_files(workdir):
     assert "Total number of observed counts: 853" in lines
     assert any(line.startswith("-log(Likelihood): ") for line in lines)
     assert any(line.startswith("Fit status: converged") for line in lines)
-    assert any(line.startswith("TS: ") and "tsmin=no" in line for line in lines)
+    assert any(line.startswith("TS = 2 (lnL - lnL0)") and "tsmin=no" in line for line in lines)
     assert any("gll_iem_v06.fits not found; using its map from srcmaps.fits" in w for w in out.warnings)
     analysis = executor.session.products["analysis"]
     # results.dat is a Python-dict-like text (likelihood.cxx printFitResults)
@@ -197,3 +197,26 @@ def test_two_like_processes_in_parallel_give_the_sequential_results(workdir):
             for t in runs)
     (va, ea), (vb, _) = a, b
     assert abs(va - vb) < 0.01 * ea
+
+
+def test_session_data_on_a_ptsrc_no_srcmaps_file_fits_as_like_on_the_full_file(workdir, caldb):
+    """The session path (model, data cmap=..., fit) on set 1's srcmap.fits, made with ptsrc=no (MANIFEST §1):
+    the Crab map is computed (point maps made when needed, as gtlike does), the Galactic map is reused from
+    the file (gll_iem_v06.fits is absent: a warning). `xlat like` on srcmaps.fits, which holds today's
+    gtsrcmaps Crab map instead, gives the same fit: xlat's Crab map is gtsrcmaps's bit for bit (docs/srcmaps.md)."""
+    set1 = require_shared("gammalib-p8r2-crab1day")
+    executor = Executor(Session(workdir))
+    assert executor.run_line("model model.xml").ok
+    data = executor.run_line(f"data cmap={set1 / 'srcmap.fits.gz'} expcube={set1 / 'ltcube.fits.gz'} "
+                             f"bexpmap={set1 / 'binned_expmap.fits.gz'} irfs=CALDB")
+    assert data.ok, data.error
+    fitted = executor.run_line("fit")
+    assert fitted.ok, fitted.error
+    assert any("gll_iem_v06.fits not found" in w for w in fitted.warnings + data.warnings)
+    session_model = executor.session.model
+    like_executor, like = run(workdir, "like cmap=srcmaps.fits srcmdl=model.xml save=no")
+    assert like.ok, like.error
+    like_model = like_executor.session.products["analysis"].model
+    for name in ("Crab:Integral", "Crab:Index", "Galactic_diffuse:Value", "Extragal_diffuse:Normalization"):
+        assert session_model.parameter(name).value == pytest.approx(like_model.parameter(name).value, rel=1e-9)
+        assert session_model.parameter(name).error == pytest.approx(like_model.parameter(name).error, rel=1e-6)
