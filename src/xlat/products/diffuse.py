@@ -14,6 +14,8 @@
   ``E[MeV] dN/dE [error]`` rows, ``#`` comment lines and blank lines skipped
   (st_facilities Util::readLines), interpolated log-log (FileFunction.cxx).
 * RadialProfile templates: ``offset[deg] value`` rows, offsets increasing.
+* DMFit yield tables (gammamc_dif.dat): 12 x 24 rows of 250 numbers, read as Fortran's
+  list-directed READ reads them (whitespace-separated, line breaks free).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from xlat.core.healpix import npix_of as healpix_npix
 from xlat.core.healpix_template import HealpixTemplate
 from xlat.core.sky_template import SkyTemplate
 from xlat.core.spatial import RadialTable
+from xlat.core.spectra.dmfit import DMFitTable
 from xlat.core.spectra.tabulated import SpectrumTable
 from xlat.core.types import FloatArray
 from xlat.errors import FileFormatError, InputError, ModelError
@@ -106,6 +109,21 @@ def read_radial_profile(path: str | Path) -> RadialTable:
     values = np.array([r[1] for r in rows])
     try:
         return RadialTable(theta, values, str(path))
+    except ModelError as exc:
+        raise FileFormatError(str(exc)) from None
+
+
+def read_dmfit_table(path: str | Path) -> DMFitTable:
+    """A DMFit yield table (the file of a DMFitFunction spectrum)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: DMFit table not found")
+    try:
+        values = np.array(p.read_text().split(), dtype=np.float64)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise FileFormatError(f"{p}: cannot read the DMFit table: {str(exc).splitlines()[0]}") from None
+    try:
+        return DMFitTable.from_values(values, str(p))
     except ModelError as exc:
         raise FileFormatError(str(exc)) from None
 
