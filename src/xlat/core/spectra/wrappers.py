@@ -118,7 +118,8 @@ class EblAtten(Wrapper):
     evaluable = False
 
     def unsupported_reason(self) -> str:
-        return "it needs the EBL optical-depth tables of the IRB::EblAtten library, which are not available"
+        return ("it needs the EBL optical-depth tables of the IRB::EblAtten library (celestialSources/eblAtten), "
+                "most of them compiled into its C++ source rather than files xlat could read")
 
 
 class DMFitFunction(SpectralFunction):
