@@ -94,3 +94,17 @@ def test_healpix_cube_without_energies_is_refused(tmp_path):
     healpix_cube(tmp_path / "noe.fits", nside=8, energies=False)
     with pytest.raises(FileFormatError, match="4 image planes but no ENERGIES table"):
         read_sky_template(tmp_path / "noe.fits")
+
+
+def test_healpix_templates_are_refused_by_the_simulator_and_as_weights(tmp_path):
+    from xlat.core.sim_model import components_from_model
+    from xlat.core.source_model import Source, SourceModel
+    from xlat.core.spatial import MapCubeFunction
+    from xlat.core.spectra import ConstantValue
+    from xlat.errors import ModelError
+
+    healpix_cube(tmp_path / "hpx.fits", nside=8)
+    spatial = MapCubeFunction(file="hpx.fits", template=read_sky_template(tmp_path / "hpx.fits"))
+    model = SourceModel([Source("gal", "DiffuseSource", ConstantValue(), spatial)])
+    with pytest.raises(ModelError, match="'gal': HEALPix templates cannot be simulated yet"):
+        components_from_model(model, None, (0.0, 0.0), 10.0)  # type: ignore[arg-type]

@@ -244,3 +244,12 @@ def test_healpix_map_cube_gives_the_map_of_the_same_sky_in_car(tmp_path, caldb):
     # differ by the two grids' interpolation of one smooth sky (measured max 2.1e-5, median 1.2e-5)
     assert hpx.shape == car.shape and np.all(hpx > 0)
     assert np.max(np.abs(hpx / car - 1)) < 1e-4
+
+
+def test_healpix_weights_map_is_a_one_line_error(tmp_path, caldb):
+    healpix_cube(tmp_path / "w.fits", nside=8)
+    nogal_model(tmp_path)
+    out = crab(tmp_path, "srcmaps expcube={lt} cmap={cube} bexpmap={bx} srcmdl=model_nogal.xml outfile=o.fits "
+                         "emapbnds=no wmap=w.fits")
+    _fails(out, "wmap=w.fits: HEALPix weights maps are not supported")
+    assert not (tmp_path / "o.fits").exists()
