@@ -52,6 +52,8 @@ def test_like_prints_gtlike_results_and_writes_its_files(workdir):
     assert any(line.startswith("Index: -2.") and " +/- " in line for line in lines)
     assert any(line.startswith("TS value: ") for line in lines)
     assert "Total number of observed counts: 853" in lines
+    # check_fit (default yes): likelihood.cxx printFitQuality's bands, two-sided Poisson probability < 0.05
+    assert "WARNING: Fit may be bad in range [200, 251.785] (MeV)" in lines
     assert any(line.startswith("-log(Likelihood): ") for line in lines)
     assert any(line.startswith("Fit status: converged") for line in lines)
     assert any(line.startswith("TS = 2 (lnL - lnL0)") and "tsmin=no" in line for line in lines)
@@ -80,10 +82,11 @@ def test_like_prints_gtlike_results_and_writes_its_files(workdir):
 
 
 def test_plot_returns_the_counts_spectrum_record_and_tsmin_refits(workdir):
-    _, out = run(workdir, "like cmap=srcmaps.fits srcmdl=model.xml plot=yes tsmin=yes save=no")
+    _, out = run(workdir, "like cmap=srcmaps.fits srcmdl=model.xml plot=yes tsmin=yes save=no check_fit=no")
     assert out.ok, out.error
     assert isinstance(out.result, ResultGroup)
     report, plot = out.result.items
+    assert not any(line.startswith("WARNING: Fit may be bad") for line in report.lines)  # check_fit=no
     assert isinstance(plot, SpectrumPlotData) and np.sum(plot.counts) == 853
     assert any("tsmin=yes" in line for line in report.lines)
     assert "results.dat" not in files(workdir)
