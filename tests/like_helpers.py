@@ -7,6 +7,7 @@ the engine's sparse, cached, compiled path.
 
 from __future__ import annotations
 
+import shutil
 from functools import cache
 
 import numpy as np
@@ -28,6 +29,20 @@ def _crab_arrays() -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         maps = {n: np.asarray(h[n].data, dtype=np.float32) for n in ("Crab", "Extragal_diffuse")}
     assert cube.energy is not None
     return np.asarray(cube.data, dtype=np.float64), cube.energy.edges, maps
+
+
+def crab_like_folder(path):
+    """A folder for gtlike-style runs: srcmaps.fits (set 1's 2015 srcmap.fits with the Crab map of today's
+    gtsrcmaps added), model.xml (set 1's gtlike model, isotropic path made local) and the isotropic table.
+    The model's gll_iem_v06.fits is not there: its map is in the srcmaps file."""
+    set1 = require_shared("gammalib-p8r2-crab1day")
+    with fits.open(set1 / "srcmap.fits.gz") as old, fits.open(require_shared(*CRAB_MAPS)) as new:
+        fits.HDUList([h.copy() for h in old] + [new["Crab"].copy()]).writeto(path / "srcmaps.fits")
+    text = (set1 / "source_model_gtlike_original.xml").read_text()
+    text = text.replace("/project-data/glast/skymaps/isotropic/", "").replace("/project-data/glast/skymaps/galprop/", "")
+    (path / "model.xml").write_text(text)
+    shutil.copy(set1 / "iso_P8R2_SOURCE_V6_v06.txt", path)
+    return path
 
 
 def crab_model():

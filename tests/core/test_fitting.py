@@ -10,7 +10,16 @@ import numpy as np
 import pytest
 from like_helpers import crab_inputs
 
-from xlat.core.fitting import AT_LIMIT, CONVERGED, ERRORDEF, FAILED, NOTHING_FREE, FitOptions, fit
+from xlat.core.fitting import (
+    AT_LIMIT,
+    CONVERGED,
+    ERRORDEF,
+    FAILED,
+    NOTHING_FREE,
+    TOLERANCE_FACTOR,
+    FitOptions,
+    fit,
+)
 from xlat.core.likelihood import BinnedLikelihood, LikeObjective
 from xlat.errors import ParameterError
 
@@ -26,7 +35,7 @@ def test_errordef_is_half_on_minus_lnl():
 
 
 def test_optimizers_agree_and_errors_equal_the_inverse_hessian():
-    results = {name: _fit(name)[0] for name in ("NEWMINUIT", "MINUIT", "DRMNGB", "LBFGS")}
+    results = {name: _fit(name)[0] for name in ("NEWMINUIT", "MINUIT", "DRMNFB", "DRMNGB", "LBFGS")}
     ref = results["NEWMINUIT"]
     assert ref.status.code == CONVERGED, str(ref.status)
     for name, r in results.items():
@@ -39,6 +48,19 @@ def test_optimizers_agree_and_errors_equal_the_inverse_hessian():
     like.log_like(ref.values)
     exact = np.sqrt(np.diag(np.linalg.inv(-like.hessian(ref.values))))
     assert ref.errors == pytest.approx(exact, rel=1e-3)  # HESSE with the analytic Hessian
+
+
+def test_toltype_rel_scales_the_tolerance_by_the_starting_likelihood():
+    # optimizers NewMinuit::setTolerance: 1000 ftol / Up, times |-ln L| at the start for toltype REL; Minuit2's
+    # EDM goal is 0.002 x tolerance x Up (and xlat asks for TOLERANCE_FACTOR of it)
+    data, model, maps = crab_inputs()
+    start = -BinnedLikelihood(data, model, maps).log_like()
+    absolute, _ = _fit(ftol=1e-3, toltype="ABS")
+    relative, _ = _fit(ftol=1e-3, toltype="REL")
+    assert absolute.edm_goal == pytest.approx(0.002 * 1000 * 1e-3 / ERRORDEF * TOLERANCE_FACTOR * ERRORDEF, rel=1e-12)
+    assert relative.edm_goal == pytest.approx(absolute.edm_goal * abs(start), rel=1e-12)
+    assert relative.status.code == absolute.status.code == CONVERGED
+    assert relative.edm <= relative.edm_goal and absolute.edm <= absolute.edm_goal
 
 
 def test_minos_agrees_with_hesse_for_well_measured_parameters():

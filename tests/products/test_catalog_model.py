@@ -163,7 +163,8 @@ def test_region_file_marks_free_and_fixed(v18):
 
 
 # --- synthetic catalogues -----------------------------------------------------------------
-def synthetic_catalog(path, *, release="4FGL-DR3", drop=(), plec="S", extra_types=None):
+def synthetic_catalog(path, *, release="4FGL-DR3", drop=(), plec="S", extra_types=None, columns=None,
+                      history_years=None):
     """A 4FGL-like FITS file with 5 sources around (10, 10): PL, LP, PLEC (DR3 form), disk, gaussian."""
     names = ["4FGL J0040.0+1000", "4FGL J0041.0+1000", "4FGL J0042.0+1000", "4FGL J0043.0+1000e",
              "4FGL J0044.0+1000e", "4FGL J0045.0+1000e"]
@@ -186,11 +187,16 @@ def synthetic_catalog(path, *, release="4FGL-DR3", drop=(), plec="S", extra_type
     if plec == "S":
         cols["PLEC_IndexS"] = ([1.9] * n, "E")
         cols["PLEC_ExpfactorS"] = ([0.25] * n, "E")
+    for name, values in (columns or {}).items():
+        cols[name] = (values, cols[name][1])
+    if history_years:
+        cols["Flux_History"] = (np.ones((n, history_years)), f"{history_years}E")
     for name in drop:
         cols.pop(name)
     table = fits.BinTableHDU.from_columns([fits.Column(k, f, array=np.array(v)) for k, (v, f) in cols.items()],
                                           name="LAT_Point_Source_Catalog")
-    table.header["CDS-NAME"] = release
+    if release:
+        table.header["CDS-NAME"] = release
     ext = fits.BinTableHDU.from_columns([
         fits.Column("Source_Name", "18A", array=np.array(["Disk A", "Gauss B", "Map C"])),
         fits.Column("RAJ2000", "E", array=np.array([10.5, 10.2, 9.5])),
@@ -269,3 +275,32 @@ def test_fermipy_catalog_is_found_without_importing_fermipy(tmp_path, monkeypatc
     assert found == package / "data" / "catalogs" / "gll_psc_v35.fit"
     assert resolve_catalog(None) == found
     assert read_4fgl(found).release == 4
+
+
+def test_dr4_release_from_flux_history_sets_the_variability_threshold(tmp_path):
+    # 4FGL-DR4 (gll_psc_v32+, fermipy's gll_psc_v35.fit): Flux_History has 14 yearly bins; make4FGLxml's
+    # variability threshold is 27.69 (DR3: 24.725, 12 bins). A faint source with Variability_Index 26 is
+    # variable for DR3 (norm free) but not for DR4 (fixed).
+    index = {"Variability_Index": [10.0, 26.0, 10.0, 10.0, 10.0, 10.0]}
+    dr4 = read_4fgl(synthetic_catalog(tmp_path / "dr4.fits", release="", columns=index, history_years=14))
+    dr3 = read_4fgl(synthetic_catalog(tmp_path / "dr3.fits", release="", columns=index, history_years=12))
+    assert (dr4.release, dr3.release) == (4, 3) and dr4.plec_form == "PLSuperExpCutoff4"
+    options = RoiOptions(10.0, 10.0, 3.0, free_radius=3.0)
+    assert not build_roi_model(dr4, options).free["4FGL J0041.0+1000"]
+    assert build_roi_model(dr3, options).free["4FGL J0041.0+1000"]
+
+
+def test_dr3_plec_columns_give_the_tutorials_3c279_spectrum(tmp_path, tutorial):
+    # The tutorial's 3C279_input_model.xml was made by make4FGLxml from a DR3 catalogue: 3C 279 is
+    # PLSuperExpCutoff4 with K = 3.515995716 x 1.606185892e-11, IndexS 2.282452146, ExpfactorS 0.1473301576,
+    # Index2 0.241944952, Scale 1004.635037 MeV. The same numbers as DR3 columns must give the same spectrum.
+    ref = tutorial["4FGL J1256.1-0547"].spectrum
+    k = 3.515995716 * 1.606185892e-11
+    row = {"PLEC_Flux_Density": [k] * 6, "PLEC_IndexS": [2.282452146] * 6, "PLEC_ExpfactorS": [0.1473301576] * 6,
+           "PLEC_Exp_Index": [0.241944952] * 6, "Pivot_Energy": [1004.635037] * 6}
+    catalog = read_4fgl(synthetic_catalog(tmp_path / "dr3.fits", columns=row))
+    ours = build_roi_model(catalog, RoiOptions(10.0, 10.0, 3.0)).model["4FGL J0042.0+1000"].spectrum
+    assert ours.type_name == ref.type_name == "PLSuperExpCutoff4"
+    e = np.geomspace(100.0, 5e5, 25)
+    # catalogue columns are float32: 1e-6 relative
+    np.testing.assert_allclose(ours.value(e), ref.value(e), rtol=1e-6)

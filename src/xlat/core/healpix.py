@@ -157,3 +157,31 @@ def pixel_centers(nside: int, nested: bool) -> tuple[FloatArray, FloatArray]:
     """(lon, lat) in deg of every pixel centre, in pixel order."""
     lon, lat = healpy.pix2ang(int(nside), np.arange(npix_of(nside)), nest=bool(nested), lonlat=True)
     return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+
+
+UNSEEN = -1.6375e30
+"""HEALPix's undefined-pixel value (Healpix_undef)."""
+
+
+def interp_weights(
+    nside: int, nested: bool, lon_deg: FloatArray, lat_deg: FloatArray
+) -> tuple[IntArray, FloatArray]:
+    """The 4 pixels (4, n) and bilinear weights (4, n) of ``Healpix_Base::get_interpol``.
+
+    Directions in the map's frame (deg); theta = (90 - lat) pi/180 and phi = lon pi/180 as
+    astro::HealpixProj::convertToPointing computes them.
+    """
+    lon = np.asarray(lon_deg, dtype=np.float64).ravel()
+    lat = np.asarray(lat_deg, dtype=np.float64).ravel()
+    theta = (90.0 - lat) * (math.pi / 180.0)
+    phi = lon * (math.pi / 180.0)
+    pix, weight = healpy.get_interp_weights(int(nside), theta, phi, nest=bool(nested))
+    return np.asarray(pix, dtype=np.int64).reshape(4, -1), np.asarray(weight, dtype=np.float64).reshape(4, -1)
+
+
+def degrade(maps: FloatArray, nside_out: int, nested: bool) -> FloatArray:
+    """Planes (n, npix) averaged onto ``nside_out`` (Healpix_Map::Import_degrade, pess=false)."""
+    data = np.asarray(maps, dtype=np.float64)
+    order = "NESTED" if nested else "RING"
+    out = healpy.ud_grade(data, int(nside_out), pess=False, order_in=order, order_out=order)
+    return np.asarray(out, dtype=np.float64).reshape(data.shape[0], -1)

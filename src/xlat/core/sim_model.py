@@ -23,6 +23,7 @@ from xlat.core.sim_sources import (
     SpectrumSampler,
     TemplateComponent,
 )
+from xlat.core.sky_template import SkyTemplate
 from xlat.core.source_model import Source, SourceModel
 from xlat.core.spatial import (
     ConstantValue,
@@ -80,6 +81,9 @@ def components_from_model(
             comps.append(ConeComponent(source.name, ra0, dec0, region_radius, value, sampler))
         elif isinstance(spatial, (MapCubeFunction, SpatialMap)):
             template = spatial.require_template()
+            if not isinstance(template, SkyTemplate):
+                raise ModelError(f"source {source.name!r}: HEALPix templates cannot be simulated yet "
+                                 "(use a WCS map cube)")
             norm = spatial.params[0].true_value
             comps.append(
                 TemplateComponent(

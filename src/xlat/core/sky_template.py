@@ -43,33 +43,30 @@ class PixelWeights:
     weight: FloatArray
 
 
-@dataclass(frozen=True, eq=False)
-class SkyTemplate:
-    """A template of intensities (per sr, per unit spectrum), shape (n_planes, ny, nx).
+class PlaneTemplate:
+    """Energy behaviour shared by WCS and HEALPix templates (ProjMap): planes at ``energies``.
 
-    ``wcs`` is the 2-D celestial astropy WCS of the file, ``coordsys`` 'CEL' or 'GAL',
-    ``energies`` the ENERGIES table in MeV (None for a 2-D map), ``source`` the file name.
+    Subclasses hold ``data`` (n_planes, ...) whose flattened pixels the stencils of
+    :meth:`weights` index, ``energies`` (MeV or None), ``source``, and give ``weights``,
+    ``plane_integrals``, ``map_radius`` and ``pixel_size``.
     """
 
     data: np.ndarray
-    wcs: Any
-    coordsys: str
-    energies: FloatArray | None = None
-    source: str = "template"
-    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    energies: FloatArray | None
+    source: str
 
-    def __post_init__(self) -> None:
-        if self.data.ndim != 3:
-            raise ModelError(f"{self.source}: a template must be (n_planes, ny, nx), got shape {self.data.shape}")
+    def weights(self, lon_deg: Any, lat_deg: Any, frame: str = "CEL") -> PixelWeights:
+        raise NotImplementedError
+
+    def plane_integrals(self, gtlike: bool = True) -> FloatArray:
+        raise NotImplementedError
+
+    def _check_energies(self) -> None:
         if self.energies is not None:
             if len(self.energies) != self.data.shape[0]:
                 raise ModelError(f"{self.source}: {self.data.shape[0]} planes but {len(self.energies)} energies")
             if len(self.energies) > 1 and not np.all(np.diff(self.energies) > 0):
                 raise ModelError(f"{self.source}: template energies must be increasing")
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.data.shape[1], self.data.shape[2]
 
     @property
     def n_planes(self) -> int:
@@ -78,36 +75,6 @@ class SkyTemplate:
     @property
     def node_energies(self) -> FloatArray:
         return self.energies if self.energies is not None else np.array([NOMINAL_2D_ENERGY])
-
-    @cached_property
-    def cdelt(self) -> tuple[float, float]:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            c = self.wcs.wcs.get_cdelt()
-        return float(c[0]), float(c[1])
-
-    @cached_property
-    def periodic(self) -> bool:
-        """True for an all-sky map in longitude (WcsMap2: |round(NAXIS1 * CDELT1)| == 360)."""
-        return abs(_round_half_up(self.shape[1] * self.cdelt[0])) == 360.0
-
-    # -- space ------------------------------------------------------------------------
-    def pixel_coordinates(self, lon_deg: Any, lat_deg: Any, frame: str = "CEL") -> tuple[FloatArray, FloatArray]:
-        """1-based (x, y) pixel coordinates of directions given in ``frame`` (NaN if unprojectable)."""
-        lon = np.asarray(lon_deg, dtype=np.float64)
-        lat = np.asarray(lat_deg, dtype=np.float64)
-        if frame.upper()[:3] != self.coordsys[:3]:
-            ra, dec = sky.from_frame(lon, lat, frame)
-            lon, lat = sky.to_frame(ra, dec, self.coordsys)
-        with np.errstate(invalid="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            x, y = self.wcs.wcs_world2pix(lon.ravel(), lat.ravel(), 1)
-        return np.asarray(x, dtype=np.float64).reshape(lon.shape), np.asarray(y, dtype=np.float64).reshape(lon.shape)
-
-    def weights(self, lon_deg: Any, lat_deg: Any, frame: str = "CEL") -> PixelWeights:
-        """Bilinear stencils of directions, following WcsMap2::operator()(dir, k)."""
-        x, y = self.pixel_coordinates(lon_deg, lat_deg, frame)
-        return bilinear_weights(x.ravel(), y.ravel(), self.shape[1], self.shape[0], self.periodic)
 
     def values_at_planes(self, weights: PixelWeights, planes: Any = None) -> FloatArray:
         """Template values (float64) of the stencil directions in ``planes``: (n_planes, n)."""
@@ -159,28 +126,6 @@ class SkyTemplate:
         return k.astype(np.int64), e == nodes[k]
 
     # -- integrals ------------------------------------------------------------------------
-    def solid_angles(self) -> FloatArray:
-        """WcsMap2::solidAngle per pixel (sr), float32 as the tools store them, shape (ny, nx)."""
-        if "solid_angles" not in self._cache:
-            self._cache["solid_angles"] = _wcsmap_solid_angles(self.wcs, *self.shape)
-        return self._cache["solid_angles"]
-
-    def plane_integrals(self, gtlike: bool = True) -> FloatArray:
-        """Sum over pixels of solid angle x value, per plane (sr x intensity).
-
-        ``gtlike=True`` accumulates in float32 in the tools' loop order (WcsMap2::computeMapIntegrals);
-        ``False`` sums exactly in float64.
-        """
-        key = f"integrals_{gtlike}"
-        if key not in self._cache:
-            omega = self.solid_angles()
-            if gtlike:
-                self._cache[key] = _float32_plane_sums(np.ascontiguousarray(self.data, dtype=np.float32),
-                                                       np.ascontiguousarray(omega, dtype=np.float32))
-            else:
-                self._cache[key] = np.einsum("kji,ji->k", self.data.astype(np.float64), omega.astype(np.float64))
-        return self._cache[key]
-
     def integral(self, energies_mev: Any, gtlike: bool = True) -> FloatArray:
         """The angle-integrated template at energies (ProjMap::mapIntegral): power law between planes.
 
@@ -206,6 +151,90 @@ class SkyTemplate:
             return float(sums[0])
         e = self.node_energies
         return float(np.sum((sums[1:] * e[1:] + sums[:-1] * e[:-1]) / 2.0 * np.log(e[1:] / e[:-1])))
+
+
+@dataclass(frozen=True, eq=False)
+class SkyTemplate(PlaneTemplate):
+    """A template of intensities (per sr, per unit spectrum), shape (n_planes, ny, nx).
+
+    ``wcs`` is the 2-D celestial astropy WCS of the file, ``coordsys`` 'CEL' or 'GAL',
+    ``energies`` the ENERGIES table in MeV (None for a 2-D map), ``source`` the file name.
+    """
+
+    data: np.ndarray
+    wcs: Any
+    coordsys: str
+    energies: FloatArray | None = None
+    source: str = "template"
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.data.ndim != 3:
+            raise ModelError(f"{self.source}: a template must be (n_planes, ny, nx), got shape {self.data.shape}")
+        self._check_energies()
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.data.shape[1], self.data.shape[2]
+
+    @cached_property
+    def cdelt(self) -> tuple[float, float]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            c = self.wcs.wcs.get_cdelt()
+        return float(c[0]), float(c[1])
+
+    @cached_property
+    def periodic(self) -> bool:
+        """True for an all-sky map in longitude (WcsMap2: |round(NAXIS1 * CDELT1)| == 360)."""
+        return abs(_round_half_up(self.shape[1] * self.cdelt[0])) == 360.0
+
+    @property
+    def pixel_size(self) -> float:
+        """The smaller |CDELT| in deg (the template pixel size gtsrcmaps compares with minbinsz)."""
+        c1, c2 = self.cdelt
+        return min(abs(c1), abs(c2))
+
+    # -- space ------------------------------------------------------------------------
+    def pixel_coordinates(self, lon_deg: Any, lat_deg: Any, frame: str = "CEL") -> tuple[FloatArray, FloatArray]:
+        """1-based (x, y) pixel coordinates of directions given in ``frame`` (NaN if unprojectable)."""
+        lon = np.asarray(lon_deg, dtype=np.float64)
+        lat = np.asarray(lat_deg, dtype=np.float64)
+        if frame.upper()[:3] != self.coordsys[:3]:
+            ra, dec = sky.from_frame(lon, lat, frame)
+            lon, lat = sky.to_frame(ra, dec, self.coordsys)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            x, y = self.wcs.wcs_world2pix(lon.ravel(), lat.ravel(), 1)
+        return np.asarray(x, dtype=np.float64).reshape(lon.shape), np.asarray(y, dtype=np.float64).reshape(lon.shape)
+
+    def weights(self, lon_deg: Any, lat_deg: Any, frame: str = "CEL") -> PixelWeights:
+        """Bilinear stencils of directions, following WcsMap2::operator()(dir, k)."""
+        x, y = self.pixel_coordinates(lon_deg, lat_deg, frame)
+        return bilinear_weights(x.ravel(), y.ravel(), self.shape[1], self.shape[0], self.periodic)
+
+    # -- integrals ------------------------------------------------------------------------
+    def solid_angles(self) -> FloatArray:
+        """WcsMap2::solidAngle per pixel (sr), float32 as the tools store them, shape (ny, nx)."""
+        if "solid_angles" not in self._cache:
+            self._cache["solid_angles"] = _wcsmap_solid_angles(self.wcs, *self.shape)
+        return self._cache["solid_angles"]
+
+    def plane_integrals(self, gtlike: bool = True) -> FloatArray:
+        """Sum over pixels of solid angle x value, per plane (sr x intensity).
+
+        ``gtlike=True`` accumulates in float32 in the tools' loop order (WcsMap2::computeMapIntegrals);
+        ``False`` sums exactly in float64.
+        """
+        key = f"integrals_{gtlike}"
+        if key not in self._cache:
+            omega = self.solid_angles()
+            if gtlike:
+                self._cache[key] = _float32_plane_sums(np.ascontiguousarray(self.data, dtype=np.float32),
+                                                       np.ascontiguousarray(omega, dtype=np.float32))
+            else:
+                self._cache[key] = np.einsum("kji,ji->k", self.data.astype(np.float64), omega.astype(np.float64))
+        return self._cache[key]
 
     def map_radius(self) -> float:
         """Largest distance (deg) from the reference pixel to a corner pixel centre; 180 if all-sky."""

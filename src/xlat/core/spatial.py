@@ -1,8 +1,8 @@
 """Spatial models of the Fermitools (reference §12; XML ``<spatialModel type=...>``).
 
 Each model returns, at sky directions, the intensity per unit spectrum in sr^-1 (for a
-point source, just its position). Map-based models wrap a :class:`SkyTemplate` read by
-xlat.products.diffuse; until it is attached they can be read, written and fitted from a
+point source, just its position). Map-based models wrap a WCS or HEALPix template
+(:class:`PlaneTemplate`) read by xlat.products.diffuse; until it is attached they can be read, written and fitted from a
 srcmaps file, but not evaluated. Conventions kept from the tools:
 
 * ConstantValue (isotropic): ``Value`` everywhere, angular integral 4 pi, radius 180 deg.
@@ -26,7 +26,7 @@ import numpy as np
 
 from xlat.core import sky
 from xlat.core.parameters import Parameter, ParamSpec
-from xlat.core.sky_template import SkyTemplate
+from xlat.core.sky_template import PlaneTemplate
 from xlat.core.types import FloatArray
 from xlat.errors import ModelError
 
@@ -139,14 +139,14 @@ class ConstantValue(SpatialModel):
 class _MapModel(SpatialModel):
     uses_file = True
 
-    def __init__(self, params=None, file=None, template: SkyTemplate | None = None):
+    def __init__(self, params=None, file=None, template: PlaneTemplate | None = None):
         super().__init__(params, file)
         self.template = template
 
     def _copy_state(self, clone):
         clone.template = self.template
 
-    def require_template(self) -> SkyTemplate:
+    def require_template(self) -> PlaneTemplate:
         if self.template is None:
             raise ModelError(f"{self.label}: template {self.file or '(no file)'} was not loaded")
         return self.template

@@ -9,6 +9,7 @@ it to templates finer than min(minbinsz, counts-map pixel): the reference direct
 ``CRPIX' = (CRPIX - 1/2)/f + 1/2``, ``CDELT' = f CDELT``, the axes padded up to a multiple of f,
 and each new pixel is the solid-angle-weighted mean of its f x f pixels (WcsMap2 pixel solid
 angles). The sums are done in float64 here (the tool adds in float32): differences ~1e-7.
+HEALPix templates are degraded instead (HealpixProjMap::rebin).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from xlat.core.sky_template import SkyTemplate
+from xlat.core.healpix_template import HealpixTemplate
+from xlat.core.sky_template import PlaneTemplate, SkyTemplate
 from xlat.core.types import FloatArray
 
 
@@ -45,9 +47,9 @@ class ConstantSampler:
 
 
 class TemplateSampler:
-    """MapCubeFunction (``scale x cube(n, E)``) or SpatialMap (``scale x map(n)``) of a SkyTemplate."""
+    """MapCubeFunction (``scale x cube(n, E)``) or SpatialMap (``scale x map(n)``) of a WCS/HEALPix template."""
 
-    def __init__(self, template: SkyTemplate, scale: float, energy_dependent: bool) -> None:
+    def __init__(self, template: PlaneTemplate, scale: float, energy_dependent: bool) -> None:
         self.template = template
         self.scale = float(scale)
         self.energy_dependent = energy_dependent
@@ -64,8 +66,7 @@ class TemplateSampler:
 
     @property
     def pixel_size(self) -> float:
-        c1, c2 = self.template.cdelt
-        return min(abs(c1), abs(c2))
+        return float(self.template.pixel_size)
 
 
 class FunctionSampler:
@@ -91,10 +92,14 @@ def rebin_factor(template_pixel: float, minbinsz: float, cmap_pixel: float) -> i
     return 1
 
 
-def rebin_template(template: SkyTemplate, factor: int) -> SkyTemplate:
-    """The template rebinned by ``factor`` with solid-angle-weighted averaging (WcsMap2::rebin)."""
+def rebin_template(template: PlaneTemplate, factor: int) -> PlaneTemplate:
+    """The template rebinned by ``factor``: WcsMap2::rebin (solid-angle-weighted averaging) or
+    HealpixProjMap::rebin (nside / factor, see HealpixTemplate.degraded)."""
     if factor <= 1:
         return template
+    if isinstance(template, HealpixTemplate):
+        return template.degraded(factor)
+    assert isinstance(template, SkyTemplate)
     n, ny, nx = template.data.shape
     nyp, nxp = math.ceil(ny / factor) * factor, math.ceil(nx / factor) * factor
     omega = np.zeros((nyp, nxp))

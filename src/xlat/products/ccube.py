@@ -107,35 +107,45 @@ def read_counts_cube(path: str | Path) -> CountsCube:
     p = Path(path)
     hdul = open_fits(p, "counts cube")
     try:
-        primary = hdul[0]
-        data = primary.data
-        if data is None or data.ndim not in (2, 3):
-            raise FileFormatError(f"{p}: primary HDU is not a 2-D or 3-D image (is this {CCUBE_WHAT}?)")
-        header = primary.header.copy()
-        for key in ("CTYPE1", "CTYPE2", "CRVAL1", "CRVAL2", "CDELT1", "CDELT2", "CRPIX1", "CRPIX2"):
-            if key not in header:
-                raise FileFormatError(f"{p}: primary header has no {key} keyword (is this {CCUBE_WHAT}?)")
-        geom = SkyGeom.from_header(header)
-        energy = ebounds = ebounds_header = None
-        if data.ndim == 3:
-            hdu = get_hdu(hdul, "EBOUNDS", p, CCUBE_WHAT)
-            require_columns(hdu, ("E_MIN", "E_MAX"), p, "an EBOUNDS table")
-            ebounds = np.stack([np.asarray(hdu.data["E_MIN"]), np.asarray(hdu.data["E_MAX"])], axis=1)
-            ebounds = ebounds.astype(np.float32)
-            if ebounds.shape[0] != data.shape[0]:
-                raise FileFormatError(
-                    f"{p}: EBOUNDS has {ebounds.shape[0]} rows but the cube has {data.shape[0]} energy planes"
-                )
-            energy = energy_axis_from_ebounds(ebounds, p)
-            ebounds_header = hdu.header.copy()
-        gti = read_gti(hdul, p) if "GTI" in hdul else Gti.empty()
-        gti_header = hdul["GTI"].header.copy() if "GTI" in hdul else None
-        counts = np.asarray(data).astype(
-            np.int32 if data.dtype.kind in "iu" else data.dtype.newbyteorder("=")
-        )
-        return CountsCube(counts, geom, energy, ebounds, gti, header, ebounds_header, gti_header, p)
+        return counts_cube_from_hdul(hdul, p)
     finally:
         hdul.close()
+
+
+def counts_cube_from_hdul(
+    hdul: fits.HDUList, path: str | Path, what: str = CCUBE_WHAT, ndims: tuple[int, ...] = (2, 3)
+) -> CountsCube:
+    """The counts map/cube of an open file (its primary HDU, EBOUNDS, GTI), checked as ``what``.
+
+    ``ndims``: the accepted image dimensions ((3,) for files that must hold a cube, e.g. srcmaps).
+    """
+    p = Path(path)
+    primary = hdul[0]
+    data = primary.data
+    if data is None or data.ndim not in ndims:
+        dims = " or ".join(f"{n}-D" for n in ndims)
+        raise FileFormatError(f"{p}: primary HDU is not a {dims} image (is this {what}?)")
+    header = primary.header.copy()
+    for key in ("CTYPE1", "CTYPE2", "CRVAL1", "CRVAL2", "CDELT1", "CDELT2", "CRPIX1", "CRPIX2"):
+        if key not in header:
+            raise FileFormatError(f"{p}: primary header has no {key} keyword (is this {what}?)")
+    geom = SkyGeom.from_header(header)
+    energy = ebounds = ebounds_header = None
+    if data.ndim == 3:
+        hdu = get_hdu(hdul, "EBOUNDS", p, what)
+        require_columns(hdu, ("E_MIN", "E_MAX"), p, "an EBOUNDS table")
+        ebounds = np.stack([np.asarray(hdu.data["E_MIN"]), np.asarray(hdu.data["E_MAX"])], axis=1)
+        ebounds = ebounds.astype(np.float32)
+        if ebounds.shape[0] != data.shape[0]:
+            raise FileFormatError(
+                f"{p}: EBOUNDS has {ebounds.shape[0]} rows but the cube has {data.shape[0]} energy planes"
+            )
+        energy = energy_axis_from_ebounds(ebounds, p)
+        ebounds_header = hdu.header.copy()
+    gti = read_gti(hdul, p) if "GTI" in hdul else Gti.empty()
+    gti_header = hdul["GTI"].header.copy() if "GTI" in hdul else None
+    counts = np.asarray(data).astype(np.int32 if data.dtype.kind in "iu" else data.dtype.newbyteorder("="))
+    return CountsCube(counts, geom, energy, ebounds, gti, header, ebounds_header, gti_header, p)
 
 
 def _copy_cards(target: fits.Header, source: fits.Header | None, skip_columns: bool = True) -> None:

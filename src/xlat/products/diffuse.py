@@ -4,12 +4,18 @@
   on axes 1-2) and an ``ENERGIES`` table (column ``Energy``, MeV). Cubes written by gammapy
   (e.g. gll_iem_v07_gc_cutout_gammapy) keep the node energies instead in the table named by
   the ``BANDSHDU`` keyword (``PRIMARY_BANDS``, column ``ENERGY_TRUE`` in MeV, plus band edges
-  that are not used) and declare only two WCS axes; both layouts are read. HEALPix
-  (``SKYMAP``) templates are refused with a clear message.
+  that are not used) and declare only two WCS axes; both layouts are read.
+* HEALPix templates (HealpixProjMap, astro::HealpixProj): a ``SKYMAP`` table (or the first table
+  with ``PIXTYPE = 'HEALPIX'``) with ORDERING RING/NESTED, NSIDE, COORDSYS GAL or CEL/EQU (healpy's
+  G/C/E also accepted), one column per plane (every column, as the tool reads them; vector
+  columns of healpy's 1024-pixel rows are unrolled), all-sky, and the ``ENERGIES`` table when
+  there is more than one plane. Partial-sky (explicit-index) maps are refused.
 * Text tables (FileFunction spectra, isotropic templates): whitespace-separated
   ``E[MeV] dN/dE [error]`` rows, ``#`` comment lines and blank lines skipped
   (st_facilities Util::readLines), interpolated log-log (FileFunction.cxx).
 * RadialProfile templates: ``offset[deg] value`` rows, offsets increasing.
+* DMFit yield tables (gammamc_dif.dat): 12 x 24 rows of 250 numbers, read as Fortran's
+  list-directed READ reads them (whitespace-separated, line breaks free).
 """
 
 from __future__ import annotations
@@ -22,8 +28,11 @@ import numpy as np
 from astropy.io import fits
 from astropy.wcs import WCS, FITSFixedWarning
 
+from xlat.core.healpix import npix_of as healpix_npix
+from xlat.core.healpix_template import HealpixTemplate
 from xlat.core.sky_template import SkyTemplate
 from xlat.core.spatial import RadialTable
+from xlat.core.spectra.dmfit import DMFitTable
 from xlat.core.spectra.tabulated import SpectrumTable
 from xlat.core.types import FloatArray
 from xlat.errors import FileFormatError, InputError, ModelError
@@ -104,10 +113,28 @@ def read_radial_profile(path: str | Path) -> RadialTable:
         raise FileFormatError(str(exc)) from None
 
 
-def read_sky_template(path: str | Path) -> SkyTemplate:
-    """A map cube (with its energies) or a 2-D template, as a SkyTemplate."""
+def read_dmfit_table(path: str | Path) -> DMFitTable:
+    """A DMFit yield table (the file of a DMFitFunction spectrum)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: DMFit table not found")
+    try:
+        values = np.array(p.read_text().split(), dtype=np.float64)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise FileFormatError(f"{p}: cannot read the DMFit table: {str(exc).splitlines()[0]}") from None
+    try:
+        return DMFitTable.from_values(values, str(p))
+    except ModelError as exc:
+        raise FileFormatError(str(exc)) from None
+
+
+def read_sky_template(path: str | Path) -> SkyTemplate | HealpixTemplate:
+    """A map cube (with its energies) or a 2-D template: a SkyTemplate (WCS) or a HealpixTemplate."""
     p = Path(path)
     with fits_file(p, "template FITS file") as hdul:
+        healpix_hdu = _find_healpix(hdul)
+        if healpix_hdu is not None:
+            return _read_healpix_template(hdul, healpix_hdu, p)
         image = _find_image(hdul, p)
         header = image.header
         data = np.asarray(image.data)
@@ -130,9 +157,58 @@ def _find_image(hdul: fits.HDUList, path: Path) -> fits.ImageHDU | fits.PrimaryH
     for hdu in hdul:
         if isinstance(hdu, (fits.PrimaryHDU, fits.ImageHDU)) and hdu.data is not None and hdu.data.ndim >= 2:
             return hdu
-    if any(str(h.header.get("PIXTYPE", "")).upper() == "HEALPIX" for h in hdul):
-        raise FileFormatError(f"{path}: HEALPix templates are not supported yet (use a WCS map cube)")
     raise FileFormatError(f"{path}: no image HDU with at least 2 axes (expected a WCS template)")
+
+
+def _find_healpix(hdul: fits.HDUList) -> fits.BinTableHDU | None:
+    """The HEALPix table of a file without a 2-D image (``SKYMAP`` first), or None."""
+    if any(isinstance(h, (fits.PrimaryHDU, fits.ImageHDU)) and h.data is not None and h.data.ndim >= 2
+           for h in hdul):
+        return None
+    tables = [h for h in hdul if isinstance(h, fits.BinTableHDU)
+              and str(h.header.get("PIXTYPE", "")).strip().upper() == "HEALPIX"]
+    named = [h for h in tables if h.name == "SKYMAP"]
+    return (named or tables or [None])[0]
+
+
+_COORDSYS = {"GAL": "GAL", "G": "GAL", "CEL": "CEL", "EQU": "CEL", "C": "CEL", "E": "CEL"}
+
+
+def _read_healpix_template(hdul: fits.HDUList, hdu: fits.BinTableHDU, path: Path) -> HealpixTemplate:
+    header = hdu.header
+    where = f"{path}: HEALPix HDU '{hdu.name}'"
+    ordering = str(header.get("ORDERING", "")).strip().upper()
+    if ordering not in ("RING", "NESTED"):
+        raise FileFormatError(f"{where}: ORDERING {header.get('ORDERING')!r}, expected RING or NESTED")
+    coordsys = _COORDSYS.get(str(header.get("COORDSYS", "")).strip().upper())
+    if coordsys is None:
+        raise FileFormatError(f"{where}: COORDSYS {header.get('COORDSYS')!r}, expected GAL or CEL (EQU)")
+    nside = header.get("NSIDE")
+    if not isinstance(nside, int) or nside < 1:
+        raise FileFormatError(f"{where}: NSIDE {nside!r}, expected a positive integer")
+    names = list(hdu.columns.names)
+    explicit = str(header.get("INDXSCHM", "IMPLICIT")).strip().upper() == "EXPLICIT"
+    if explicit or "PIX" in [n.upper() for n in names]:
+        raise FileFormatError(f"{where}: partial-sky (explicit pixel index) maps are not supported; "
+                              "use an all-sky map")
+    npix = healpix_npix(nside)
+    planes = []
+    for name in names:
+        column = np.asarray(hdu.data[name], dtype=np.float32).reshape(-1)
+        if column.size != npix:
+            raise FileFormatError(f"{where}: column {name} has {column.size} values, expected {npix} "
+                                  f"(all-sky nside {nside})")
+        planes.append(column)
+    if not planes:
+        raise FileFormatError(f"{where}: no data columns")
+    data = np.ascontiguousarray(np.stack(planes))
+    energies = _template_energies(hdul, fits.Header(), data.shape[0], path)
+    if data.shape[0] > 1 and energies is None:
+        raise FileFormatError(f"{path}: {data.shape[0]} HEALPix planes but no ENERGIES table")
+    try:
+        return HealpixTemplate(data, nside, ordering == "NESTED", coordsys, energies, str(path))
+    except ModelError as exc:
+        raise FileFormatError(str(exc)) from None
 
 
 def _template_energies(hdul: fits.HDUList, header: fits.Header, n_planes: int, path: Path) -> FloatArray | None:

@@ -32,14 +32,12 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
-from xlat.core.geom import SkyGeom
-from xlat.core.gti import Gti
 from xlat.errors import FileFormatError
 from xlat.products.atomic import atomic_output
-from xlat.products.ccube import CountsCube, energy_axis_from_ebounds
+from xlat.products.ccube import CountsCube, counts_cube_from_hdul
 from xlat.products.dss import DataSubspace
-from xlat.products.fitsio import get_hdu, open_fits, require_columns
-from xlat.products.gti import gti_hdu, read_gti
+from xlat.products.fitsio import open_fits
+from xlat.products.gti import gti_hdu
 
 NOT_SOURCES = ("PRIMARY", "GTI", "EBOUNDS", "ENERGIES", "EVENTS")
 WCS_KEYS = (
@@ -117,42 +115,17 @@ class SourceMaps:
 
 
 def _counts_from_hdul(hdul: fits.HDUList, p: Path) -> CountsCube:
-    """ccube.read_counts_cube's reading of the counts cube, from a srcmaps (or counts-cube) file already open
-    (a srcmaps file may hold hundreds of MB of maps: it is read once)."""
-    primary = hdul[0]
-    data = primary.data
-    header = primary.header
-    if data is None or data.ndim != 3:
-        if str(header.get("PIXTYPE", "")).upper() == "HEALPIX" or "SKYMAP" in hdul:
-            raise FileFormatError(
-                f"{p}: HEALPix counts cubes are not supported by xlat srcmaps/model yet; "
-                "bin the events on a WCS grid (gtbin CCUBE with a projection)"
-            )
-        raise FileFormatError(f"{p}: primary HDU is not a 3-D counts cube (is this {WHAT}?)")
-    for key in ("CTYPE1", "CTYPE2", "CRVAL1", "CRVAL2", "CDELT1", "CDELT2", "CRPIX1", "CRPIX2"):
-        if key not in header:
-            raise FileFormatError(f"{p}: primary header has no {key} keyword (is this {WHAT}?)")
-    eb = get_hdu(hdul, "EBOUNDS", p, WHAT)
-    require_columns(eb, ("E_MIN", "E_MAX"), p, "an EBOUNDS table")
-    ebounds = np.stack([np.asarray(eb.data["E_MIN"]), np.asarray(eb.data["E_MAX"])], axis=1).astype(
-        np.float32
-    )
-    if ebounds.shape[0] != data.shape[0]:
+    """The counts cube of a srcmaps (or counts-cube) file already open (a srcmaps file may hold
+    hundreds of MB of maps: it is read once); HEALPix counts cubes are refused."""
+    data = hdul[0].data
+    if (data is None or data.ndim != 3) and (
+        str(hdul[0].header.get("PIXTYPE", "")).upper() == "HEALPIX" or "SKYMAP" in hdul
+    ):
         raise FileFormatError(
-            f"{p}: EBOUNDS has {ebounds.shape[0]} rows but the cube has {data.shape[0]} energy planes"
+            f"{p}: HEALPix counts cubes are not supported by xlat srcmaps/model yet; "
+            "bin the events on a WCS grid (gtbin CCUBE with a projection)"
         )
-    gti = read_gti(hdul, p) if "GTI" in hdul else Gti.empty()
-    return CountsCube(
-        data=np.asarray(data).astype(data.dtype.newbyteorder("=")),
-        geom=SkyGeom.from_header(header),
-        energy=energy_axis_from_ebounds(ebounds, p),
-        ebounds_kev=ebounds,
-        gti=gti,
-        header=header.copy(),
-        ebounds_header=eb.header.copy(),
-        gti_header=hdul["GTI"].header.copy() if "GTI" in hdul else None,
-        path=p,
-    )
+    return counts_cube_from_hdul(hdul, p, WHAT, ndims=(3,))
 
 
 def source_hdu_names(hdul: fits.HDUList) -> list[str]:

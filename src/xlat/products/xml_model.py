@@ -32,11 +32,12 @@ from xlat.core.spectra.base import SpectralFunction
 from xlat.core.spectra.wrappers import DMFitFunction, Wrapper
 from xlat.errors import FileFormatError, InputError, ModelError, XlatError, XlatWarning
 from xlat.products.atomic import atomic_output
-from xlat.products.diffuse import read_radial_profile, read_sky_template, read_spectrum_table
+from xlat.products.diffuse import read_dmfit_table, read_radial_profile, read_sky_template, read_spectrum_table
 
 _ENV_VAR = re.compile(r"\$\(([^)]*)\)")
 _PARAM_KEYS = ("name", "value", "scale", "min", "max", "free", "error")
 _FLAGS = {"spectrum": ("apply_edisp",), "spatialModel": ("apply_psf", "apply_exposure")}
+DMFIT_DEFAULT = "$(LIKELIHOODDATAPATH)/gammamc_dif.dat"  # DMFitFunction::readFunction without a file
 
 
 def expand_env(text: str, environ: Mapping[str, str] | None = None) -> str:
@@ -240,12 +241,17 @@ class _Reader:
         spectrum.param_order = order if list(order) != list(spectrum.names) else None
         file_text = element.get("file")
         target = spectrum.inner if isinstance(spectrum, Wrapper) else spectrum
-        if isinstance(target, (FileFunction, DMFitFunction)):
+        if isinstance(target, DMFitFunction):
+            # DMFitFunction::readFunction: no file means the Likelihood data folder's table
+            target.file = file_text
+            # a missing table is not an error here: the model reads and writes; evaluating it says what is missing
+            target.table = self.load(file_text or DMFIT_DEFAULT, owner, "DMFit table", read_dmfit_table,
+                                     required=False)
+        elif isinstance(target, FileFunction):
             if file_text is None:
                 raise self.fail(f"source {owner!r}: {type_name} needs a file attribute")
             target.file = file_text
-            if isinstance(target, FileFunction):
-                target.table = self.load(file_text, owner, "FileFunction table", read_spectrum_table)
+            target.table = self.load(file_text, owner, "FileFunction table", read_spectrum_table)
         elif file_text is not None:
             spectrum.attrs["file"] = file_text
         scaling = element.get("scaling_file")
@@ -287,16 +293,17 @@ class _Reader:
             spatial.attrs["file"] = file_text
         return spatial
 
-    def load(self, text: str, owner: str, what: str, reader):  # type: ignore[no-untyped-def]
+    def load(self, text: str, owner: str, what: str, reader, required: bool = True):  # type: ignore[no-untyped-def]
         """Resolve (and with ``reader``, read) a file named in the model; None if absent and not required."""
+        required = required and self.require_files
         try:
             path = self.resolver.resolve(text)
         except ModelError as exc:
-            if self.require_files:
+            if required:
                 raise self.fail(f"source {owner!r}: {what} {text}: {exc}") from None
             return None
         if not path.is_file():
-            if self.require_files:
+            if required:
                 raise self.fail(f"source {owner!r}: {what} {text} not found ({path})")
             return None
         if reader is None:

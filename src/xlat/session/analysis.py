@@ -173,6 +173,10 @@ class BinnedAnalysis:
             self.model.restore(snapshot)
         return 2.0 * (log_like1 - log_like0)
 
+    def Ts(self, name: str, reoptimize: bool = False) -> float:  # noqa: N802 - pyLikelihood's name
+        """pyLikelihood's name for :meth:`ts`."""
+        return self.ts(name, reoptimize=reoptimize)
+
     def ts_sources(self) -> list[str]:
         """The sources gtlike computes TS for: point sources with at least one free parameter."""
         return [s.name for s in self.like.active_sources() if s.is_point and s.n_free > 0]
@@ -301,6 +305,10 @@ class BinnedAnalysis:
         from xlat.products.xml_model import write_source_model
 
         write_source_model(self.model, path, clobber)
+
+    def writeXml(self, path: str, clobber: bool = True) -> None:  # noqa: N802 - pyLikelihood's name
+        """pyLikelihood's name for :meth:`write_xml`."""
+        self.write_xml(path, clobber)
 
 
 def _is_param_ref(model: SourceModel, reference: str) -> bool:

@@ -69,30 +69,17 @@ def read_counts_info(path: Path) -> CountsInfo:
     """Counts, grid, energy edges and source-map HDU names of a counts cube or srcmaps file."""
     import numpy as np
 
-    from xlat.core.geom import SkyGeom
-    from xlat.products.fitsio import get_hdu, lazy_fits_file, require_columns
-    from xlat.units import KEV_PER_MEV
+    from xlat.products.ccube import counts_cube_from_hdul
+    from xlat.products.fitsio import lazy_fits_file
 
     with lazy_fits_file(path, CMAP_WHAT) as hdul:
-        primary = hdul[0]
-        if primary.data is None or primary.data.ndim != 3:
-            raise FileFormatError(f"{path}: primary HDU is not a 3-D counts cube (is this {CMAP_WHAT}?)")
-        for key in ("CTYPE1", "CRVAL1", "CDELT1", "CRPIX1", "CTYPE2", "CRVAL2", "CDELT2", "CRPIX2"):
-            if key not in primary.header:
-                raise FileFormatError(f"{path}: primary header has no {key} keyword (is this {CMAP_WHAT}?)")
-        geom = SkyGeom.from_header(primary.header)
-        ebounds = get_hdu(hdul, "EBOUNDS", path, CMAP_WHAT)
-        require_columns(ebounds, ("E_MIN", "E_MAX"), path, "an EBOUNDS table")
-        lo = np.asarray(ebounds.data["E_MIN"], dtype=np.float64) / KEV_PER_MEV
-        hi = np.asarray(ebounds.data["E_MAX"], dtype=np.float64) / KEV_PER_MEV
-        counts = np.asarray(primary.data, dtype=np.float64)
-        if lo.size != counts.shape[0]:
-            raise FileFormatError(f"{path}: EBOUNDS has {lo.size} rows but the cube has {counts.shape[0]} planes")
+        cube = counts_cube_from_hdul(hdul, path, CMAP_WHAT, ndims=(3,))
         names = tuple(h.name for h in hdul[1:] if h.is_image and h.name.upper() not in NOT_SOURCE_HDUS
                       and not (h.name.startswith("__") and h.name.endswith("__")))
         has_weights = any(h.name.upper() == "__WEIGHTS__" for h in hdul[1:])
-    edges = np.append(lo, hi[-1])
-    return CountsInfo(path, counts, geom, edges, names, has_weights)
+    assert cube.energy is not None
+    return CountsInfo(path, np.asarray(cube.data, dtype=np.float64), cube.geom, cube.energy.edges, names,
+                      has_weights)
 
 
 def load_inputs(previous: DataInputs | None, resolve: Any, cmap: str = "", bexpmap: str = "", expcube: str = "",

@@ -16,6 +16,7 @@ adds what the session needs around it:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -66,18 +67,19 @@ def build_analysis(session: Session, model: SourceModel) -> BinnedAnalysis:
     from xlat.products.srcmaps import read_srcmaps
     from xlat.products.xml_model import load_source_templates
     from xlat.session.analysis import BinnedAnalysis
+    from xlat.session.like_inputs import check_model_files
 
     data = session.data
     assert data is not None and data.cmap is not None
     path = data.cmap.path
-    _check_tables(model)
     found = read_srcmaps(path)
+    model_path = session.products.get("model_path")
+    check_model_files(model, found, path, None if model_path is None else Path(model_path), session.workdir)
     counts = found.counts
     if counts.energy is None:
         raise InputError(f"{path}: a binned likelihood needs a counts cube with an EBOUNDS table")
     weights = read_weights_hdu(path) if data.cmap.has_weights else None
     like_data = LikeData(np.asarray(counts.data, dtype=np.float64), counts.energy.edges, weights)
-    model_path = session.products.get("model_path")
 
     def loader(names: list[str]) -> object:
         return load_source_templates(model, names, base_dir=session.workdir, xml_path=model_path)
@@ -87,16 +89,6 @@ def build_analysis(session: Session, model: SourceModel) -> BinnedAnalysis:
     analysis = BinnedAnalysis(like_data, model, in_use.live, template_loader=loader, cancel=session.cancel)
     session.products["analysis_maps"] = in_use
     return analysis
-
-
-def _check_tables(model: SourceModel) -> None:
-    from xlat.core.spectra import FileFunction
-    from xlat.core.spectra.wrappers import Wrapper
-
-    for source in model:
-        spectrum = source.spectrum.inner if isinstance(source.spectrum, Wrapper) else source.spectrum
-        if isinstance(spectrum, FileFunction) and spectrum.table is None:
-            raise InputError(f"source {source.name!r}: FileFunction file {spectrum.file} not found")
 
 
 # ---------------------------------------------------------------- ties in the fit

@@ -67,7 +67,7 @@ def load_analysis(cmap: str | Path, srcmdl: str | Path, *, expcube: str | Path |
     if counts.energy is None:
         raise InputError(f"{cmap}: a binned likelihood needs a counts cube with an EBOUNDS table")
     model = read_source_model(srcmdl, base_dir=base_dir, require_files=False, environ=environ)
-    _check_model_files(model, found, cmap, srcmdl, base_dir, environ)
+    check_model_files(model, found, cmap, srcmdl, base_dir, environ)
     maps = {name: smap.data for name, smap in found.maps.items() if name in model}
     missing = [s for s in (model[n] for n in model.sorted_names) if s.name not in maps]
     if missing:
@@ -86,13 +86,16 @@ def load_analysis(cmap: str | Path, srcmdl: str | Path, *, expcube: str | Path |
                           toltype=toltype, template_loader=loader, cancel=cancel)
 
 
-def _check_model_files(model: SourceModel, found: SourceMaps, cmap: Path, srcmdl: Path,
-                       base_dir: str | Path | None, environ: Mapping[str, str] | None) -> None:
+def check_model_files(model: SourceModel, found: SourceMaps, cmap: Path, srcmdl: Path | None,
+                      base_dir: str | Path | None, environ: Mapping[str, str] | None = None) -> None:
+    """Refuse a FileFunction whose table is missing; warn (not fail) for a map cube or template file that
+    is missing while the srcmaps file holds the source's map (srcmaps files travel between machines)."""
     resolver = PathResolver(srcmdl, base_dir, environ)
+    where = f"{srcmdl}: " if srcmdl is not None else ""
     for source in model:
         spectrum = source.spectrum.inner if isinstance(source.spectrum, Wrapper) else source.spectrum
         if isinstance(spectrum, FileFunction) and spectrum.table is None:
-            raise InputError(f"{srcmdl}: source {source.name!r}: FileFunction file {spectrum.file} not found "
+            raise InputError(f"{where}source {source.name!r}: FileFunction file {spectrum.file} not found "
                              f"(looked for {_resolved(resolver, spectrum.file or '')})")
         file_text = getattr(source.spatial, "file", None)
         if file_text and source.name in found.maps and not _resolved(resolver, file_text).is_file():

@@ -63,17 +63,8 @@ class PowerLaw2(SpectralFunction):
     norm_name = "Integral"
 
     def _evaluate(self, e, p, grad):
-        integral, index, lower, upper = p
-        norm = segment_integral(lower, upper, lower, index)
-        x = np.log(e / lower)
-        shape = np.exp(index * x) / norm
-        value = integral * shape
-        if not grad:
-            return value, None
-        d_norm_index = segment_integral_dindex(lower, upper, lower, index)
-        rows = [shape, value * (x - d_norm_index / norm), value / norm,
-                -value * np.exp(index * np.log(upper / lower)) / norm]
-        return value, stack_rows(rows, e.shape)
+        value, rows = _pl2_band(e, *p, grad)
+        return value, (stack_rows(rows, e.shape) if grad else None)
 
     def _analytic_flux(self, emin, emax, energy, gradient):
         integral, index, lower, upper = self.true_values()

@@ -2,9 +2,11 @@
 
 ScaleFactor.cxx multiplies F by ``ScaleFactor``; EnergyBand.cxx keeps F for
 ``Emin <= E < Emax`` and is 0 elsewhere. Both are evaluated. EblAtten needs the EBL
-optical-depth tables of the IRB::EblAtten library and DMFitFunction the DMFit annihilation
-tables; neither is available, so these two are read and written losslessly but refuse to
-be evaluated. The inner functions allowed are those Likelihood registers
+optical-depth tables of the IRB::EblAtten library (celestialSources/eblAtten: most models are
+C arrays compiled into IRB_routines.cxx, not files a user has), so it is read and written
+losslessly but refuses to be evaluated. DMFitFunction is evaluated once its yield table
+(the ``file`` attribute, gammamc_dif.dat of the Fermitools' Likelihood data) is loaded
+(core/spectra/dmfit.py). The inner functions allowed are those Likelihood registers
 (src/AppHelpers.cxx ``addFunctionPrototypes``).
 """
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from xlat.core.parameters import ParamSpec
 from xlat.core.spectra.base import SpectralFunction
+from xlat.core.spectra.dmfit import DMFitTable, dmfit_spectrum
 
 _BAND_INNER = ("PowerLaw2", "BrokenPowerLaw2", "LogParabola", "BandFunction", "SmoothBrokenPowerLaw",
                "FileFunction", "ExpCutoff", "BPLExpCutoff", "PLSuperExpCutoff", "PLSuperExpCutoff2",
@@ -115,25 +118,38 @@ class EblAtten(Wrapper):
     evaluable = False
 
     def unsupported_reason(self) -> str:
-        return "it needs the EBL optical-depth tables of the IRB::EblAtten library, which are not available"
+        return ("it needs the EBL optical-depth tables of the IRB::EblAtten library (celestialSources/eblAtten), "
+                "most of them compiled into its C++ source rather than files xlat could read")
 
 
 class DMFitFunction(SpectralFunction):
-    """Dark-matter annihilation spectrum: read and written, not evaluated (no DMFit tables)."""
+    """Dark-matter annihilation spectrum (core/spectra/dmfit.py); evaluated once ``table`` is loaded."""
 
     type_name = "DMFitFunction"
     specs = (ParamSpec("norm", 1.0, free=False), ParamSpec("sigmav", 1.0), ParamSpec("mass", 100.0),
              ParamSpec("bratio", 1.0), ParamSpec("channel0", 1.0, free=False, always_fixed=True),
              ParamSpec("channel1", 1.0, free=False, always_fixed=True))
     norm_name = "norm"
-    evaluable = False
 
-    def __init__(self, params=None, file: str | None = None, **values):
+    def __init__(self, params=None, file: str | None = None, table: DMFitTable | None = None, **values):
         super().__init__(params, **values)
         self.file = file
+        self.table = table
+
+    @property
+    def evaluable(self) -> bool:  # type: ignore[override]
+        return self.table is not None
 
     def unsupported_reason(self) -> str:
-        return "it needs the DMFit annihilation-spectrum tables, which are not available"
+        return (f"its DMFit yield table ({self.file or '$(LIKELIHOODDATAPATH)/gammamc_dif.dat'}, the Fermitools' "
+                "gammamc_dif.dat) was not loaded")
+
+    def _evaluate(self, e, p, grad):
+        assert self.table is not None
+        return dmfit_spectrum(self.table, e, p, grad)
+
+    def _features(self, p):
+        return [float(p[2]) * 1000.0]  # the spectrum ends at E = mass
 
     def _clone_with(self, params):
-        return DMFitFunction(params, file=self.file)
+        return DMFitFunction(params, file=self.file, table=self.table)

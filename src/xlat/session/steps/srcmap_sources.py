@@ -85,8 +85,7 @@ def map_source(source: Source, minbinsz: float = 0.1, cmap_pixel: float = 0.0) -
         )
     if isinstance(spatial, (MapCubeFunction, SpatialMap)):
         template = spatial.require_template()
-        c1, c2 = template.cdelt
-        factor = rebin_factor(min(abs(c1), abs(c2)), minbinsz, cmap_pixel)
+        factor = rebin_factor(template.pixel_size, minbinsz, cmap_pixel)
         template = rebin_template(template, factor)
         sampler = TemplateSampler(
             template, spatial.params[0].true_value, isinstance(spatial, MapCubeFunction)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from xlat.core.sky_template import SkyTemplate
 from xlat.core.srcmap_weights import weights_on_grid
 from xlat.errors import FileFormatError, ModelError, XlatWarning
 from xlat.products.ccube import CountsCube
@@ -48,6 +49,8 @@ def srcmaps_weights(session: Session, cmd: Any, cmap: Path, counts: CountsCube) 
         template = read_sky_template(path)
     except ModelError as exc:
         raise FileFormatError(f"wmap={text}: {exc}") from None
+    if not isinstance(template, SkyTemplate):
+        raise FileFormatError(f"wmap={text}: HEALPix weights maps are not supported (use a WCS weights map)")
     lon, lat = counts.geom.center_grid()
     try:
         weights, extrapolated = weights_on_grid(
