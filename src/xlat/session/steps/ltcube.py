@@ -95,7 +95,7 @@ def event_gtis(evfiles: Sequence[Path], evtable: str = "EVENTS") -> tuple[Gti, D
                 ranges = [e for e in dss.entries if e.type.upper() == "TIME" and not e.is_gti]
         finally:
             hdul.close()
-    if len(gti) == 0:
+    if gti.ontime <= 0:  # gtltcube would write a cube of zeros (zero-length GTIs are kept, see core.gti)
         raise FileFormatError(f"{evfiles[0]}: the GTI extension has no interval of positive length")
     entries = tuple(_range_entry(e) for e in ranges) + GTI_DSS.entries
     return gti, DataSubspace(entries)
