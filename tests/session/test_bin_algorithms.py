@@ -299,3 +299,29 @@ def test_select_reports_what_indef_resolved_to(tmp_path: Path, demo_data: tuple[
     text = "\n".join(outcome.result.lines)
     assert "ra/dec/rad INDEF: cone from the input DSS: CIRCLE(193.98,-5.82,20)" in text
     assert "tmin/tmax INDEF: times from the input GTIs" in text
+
+
+@pytest.mark.parametrize("proj", ["AIT", "ARC", "CAR", "GLS", "MER", "NCP", "SIN", "STG", "TAN"])
+def test_every_gtbin_projection_bins_by_its_written_wcs(
+    tmp_path: Path, demo_data: tuple[Path, Path], events: dict, proj: str
+) -> None:
+    """Each projection gtbin offers: the counts equal a histogram of the events put through the file's own
+    WCS (read back by astropy/wcslib, which is also gtbin's projection library), nearest pixel centre."""
+    from astropy.wcs import WCS
+
+    grid = ["nxpix=40", "nypix=30", "binsz=0.5", "xref=305.10", "yref=57.06", "coordsys=GAL", f"proj={proj}"]
+    ok(tmp_path, "bin", f"evfile={demo_data[0]}", "outfile=m.fits", "algorithm=CMAP", *grid)
+    with fits.open(tmp_path / "m.fits") as hdul:
+        header, data = hdul[0].header, hdul[0].data
+    assert header["CTYPE1"] == f"GLON-{proj}" and header["CTYPE2"] == f"GLAT-{proj}"
+    from astropy.coordinates import SkyCoord
+
+    gal = SkyCoord(events["RA"], events["DEC"], unit="deg", frame="fk5").galactic
+    x, y = WCS(header).wcs_world2pix(gal.l.deg, gal.b.deg, 0)
+    ok_ = np.isfinite(x) & np.isfinite(y)
+    ix, iy = np.floor(x[ok_] + 0.5).astype(int), np.floor(y[ok_] + 0.5).astype(int)
+    inside = (ix >= 0) & (ix < 40) & (iy >= 0) & (iy < 30)
+    expected = np.zeros((30, 40), dtype=np.int64)
+    np.add.at(expected, (iy[inside], ix[inside]), 1)
+    assert data.sum() > 100  # the 20 x 15 deg map holds events for every projection
+    np.testing.assert_array_equal(data, expected)
