@@ -325,3 +325,29 @@ def test_every_gtbin_projection_bins_by_its_written_wcs(
     np.add.at(expected, (iy[inside], ix[inside]), 1)
     assert data.sum() > 100  # the 20 x 15 deg map holds events for every projection
     np.testing.assert_array_equal(data, expected)
+
+
+def test_select_phase_and_conversion_type_cuts(tmp_path: Path, demo_data: tuple[Path, Path]) -> None:
+    """gtselect phasemin/phasemax add a PULSE_PHASE range cut (open below, closed above) and convtype a
+    CONVERSION_TYPE cut [dataSubselector src/dataSubselector/CutController.cxx]."""
+    with fits.open(demo_data[0]) as hdul:
+        ev = hdul["EVENTS"]
+        phase = np.round(np.random.default_rng(5).uniform(size=len(ev.data)), 2)  # ties at 0.2 and 0.5
+        cols = fits.ColDefs(ev.columns) + fits.ColDefs([fits.Column(name="PULSE_PHASE", format="D", array=phase)])
+        new = fits.BinTableHDU.from_columns(cols, header=ev.header, name="EVENTS")
+        fits.HDUList([hdul[0], new, hdul["GTI"]]).writeto(tmp_path / "ph.fits")
+        conv = np.asarray(ev.data["CONVERSION_TYPE"])
+    ok(tmp_path, "select", "infile=ph.fits", "outfile=s.fits", "phasemin=0.2", "phasemax=0.5", "zmax=180")
+    with fits.open(tmp_path / "s.fits") as hdul:
+        kept = hdul["EVENTS"].data["PULSE_PHASE"]
+        header = hdul["EVENTS"].header
+    assert len(kept) == np.count_nonzero((phase > 0.2) & (phase <= 0.5)) and kept.min() > 0.2
+    assert np.any(phase == 0.5) and kept.max() == 0.5
+    entries = {header[f"DSTYP{i}"]: header[f"DSVAL{i}"] for i in range(1, header["NDSKEYS"] + 1)}
+    assert entries["PULSE_PHASE"] == "0.2000000000000000111:0.5"  # RangeCut writes 20 significant digits
+    ok(tmp_path, "select", "infile=ph.fits", "outfile=c.fits", "convtype=1", "zmax=180")
+    with fits.open(tmp_path / "c.fits") as hdul:
+        assert len(hdul["EVENTS"].data) == np.count_nonzero(conv == 1) > 0
+        header = hdul["EVENTS"].header
+    entries = {header[f"DSTYP{i}"]: header[f"DSVAL{i}"] for i in range(1, header["NDSKEYS"] + 1)}
+    assert entries["CONVERSION_TYPE"] == "1:1"
