@@ -49,7 +49,7 @@ def test_pass8_front_back_and_psf_selections(index):
 
 
 def test_evtype_spanning_partitions_lists_valid_masks(index):
-    with pytest.raises(ResponseError, match=r"mixes event-type partitions.*FRONT/BACK: any sum of 1, 2") as exc:
+    with pytest.raises(ResponseError, match=r"mixes event-type partitions \(PSF0, FRONT\) .*FRONT/BACK: any sum of 1, 2") as exc:
         select_irfs(index, "P8R3_SOURCE_V3", 5)
     assert "PSF0/PSF1/PSF2/PSF3: any sum of 4, 8, 16, 32 (4..60)" in str(exc.value)
     with pytest.raises(ResponseError, match=r"P7REP_SOURCE_V15 has no event type with bits 4; valid: FRONT/BACK"):
