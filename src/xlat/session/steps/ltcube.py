@@ -181,7 +181,7 @@ def run_ltcube(session: Session, cmd: LtcubeParameters) -> StepReport:
     """Check, build and write the livetime cube of command ``cmd``."""
     t0, c0 = time.perf_counter(), time.process_time()
     out = check_output(session.path(cmd.outfile), cmd.clobber)
-    evfile = str(session.path(cmd.evfile)) if cmd.evfile.strip() else ""
+    evfile = _session_file(session, cmd.evfile) if cmd.evfile.strip() else ""
     scfile = _session_file(session, cmd.scfile)
     result = build_ltcube(evfile, scfile, dcostheta=cmd.dcostheta, binsz=cmd.binsz, phibins=cmd.phibins,
                           zmin=cmd.zmin, zmax=cmd.zmax, tmin=cmd.tmin, tmax=cmd.tmax, evtable=cmd.evtable,
