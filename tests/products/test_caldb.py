@@ -49,7 +49,8 @@ def test_pass8_front_back_and_psf_selections(index):
 
 
 def test_evtype_spanning_partitions_lists_valid_masks(index):
-    with pytest.raises(ResponseError, match=r"mixes event-type partitions \(PSF0, FRONT\) .*FRONT/BACK: any sum of 1, 2") as exc:
+    mixed = r"mixes event-type partitions \(PSF0, FRONT\) .*FRONT/BACK: any sum of 1, 2"
+    with pytest.raises(ResponseError, match=mixed) as exc:
         select_irfs(index, "P8R3_SOURCE_V3", 5)
     assert "PSF0/PSF1/PSF2/PSF3: any sum of 4, 8, 16, 32 (4..60)" in str(exc.value)
     with pytest.raises(ResponseError, match=r"P7REP_SOURCE_V15 has no event type with bits 4; valid: FRONT/BACK"):
@@ -156,7 +157,7 @@ def test_aeff_phi_modulation_averages_to_one_over_azimuth(index, irf):
     uniform in [0, 1] for a uniform azimuth, so its azimuthal mean is 1 (closure); it is not flat."""
     resp = load_response(index, irf, 3)
     e, mu = np.array([100.0, 1e3, 3e4, 3e5])[:, None, None], np.array([0.3, 0.6, 0.9])[None, :, None]
-    phi = (np.arange(36000) + 0.5) / 100.0  # deg, midpoint rule over [0, 360); error ~5e-9 (xx^p1 is steep at 0)
+    phi = (np.arange(36000) + 0.5) / 100.0  # deg, midpoint rule on [0, 360): error ~5e-9 (xx^p1 steep at 0)
     for t in resp.types:
         assert t.aeff.phi is not None
         with_phi = t.aeff.value(e, mu, phi[None, None, :])

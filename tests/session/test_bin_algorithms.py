@@ -333,7 +333,8 @@ def test_select_phase_and_conversion_type_cuts(tmp_path: Path, demo_data: tuple[
     with fits.open(demo_data[0]) as hdul:
         ev = hdul["EVENTS"]
         phase = np.round(np.random.default_rng(5).uniform(size=len(ev.data)), 2)  # ties at 0.2 and 0.5
-        cols = fits.ColDefs(ev.columns) + fits.ColDefs([fits.Column(name="PULSE_PHASE", format="D", array=phase)])
+        extra = fits.ColDefs([fits.Column(name="PULSE_PHASE", format="D", array=phase)])
+        cols = fits.ColDefs(ev.columns) + extra
         new = fits.BinTableHDU.from_columns(cols, header=ev.header, name="EVENTS")
         fits.HDUList([hdul[0], new, hdul["GTI"]]).writeto(tmp_path / "ph.fits")
         conv = np.asarray(ev.data["CONVERSION_TYPE"])

@@ -213,7 +213,8 @@ def test_file_lists_for_evfile_and_scfile_give_the_single_file_cube(tmp_path: Pa
     with fits.open(ft2) as hdul:
         half = len(hdul["SC_DATA"].data) // 2
         for name, rows in (("sc_a.fits", slice(0, half)), ("sc_b.fits", slice(half, None))):
-            table = fits.BinTableHDU(hdul["SC_DATA"].data[rows], header=hdul["SC_DATA"].header, name="SC_DATA")
+            sc = hdul["SC_DATA"]
+            table = fits.BinTableHDU(sc.data[rows], header=sc.header, name="SC_DATA")
             fits.HDUList([hdul[0], table]).writeto(tmp_path / name)
     with fits.open(ft1) as hdul:
         gti = hdul["GTI"].data

@@ -28,7 +28,8 @@ def zero_gti(tmp_path_factory: pytest.TempPathFactory, demo_data: tuple[Path, Pa
         m = float(np.floor(0.5 * (s[1] + e[1])))
         starts = np.r_[s[:1], s[1], m, m + 100.0, s[2:]]
         stops = np.r_[e[:1], m - 100.0, m, e[1], e[2:]]
-        cols = [fits.Column(name=n, format="D", unit="s", array=a) for n, a in (("START", starts), ("STOP", stops))]
+        cols = [fits.Column(name=n, format="D", unit="s", array=a)
+                for n, a in (("START", starts), ("STOP", stops))]
         new = fits.BinTableHDU.from_columns(cols, header=gti.header, name="GTI")
         fits.HDUList([hdul[0], hdul["EVENTS"], new]).writeto(folder / "ft1.fits")
     return folder, m
@@ -46,7 +47,8 @@ def test_zero_length_gti_survives_the_chain(zero_gti: tuple[Path, float]) -> Non
     ok(work, "select", "infile=ft1.fits", "outfile=sel.fits", "zmax=90")
     assert _zero_rows(work / "sel.fits") == [m] and len(gti_rows(work / "sel.fits")[0]) == n_in
     # a time cut around it: Gti & [tmin, tmax] keeps [m, m] (strictly inside)
-    ok(work, "select", "infile=ft1.fits", "outfile=sel_t.fits", "zmax=90", f"tmin={m - 5000}", f"tmax={m + 5000}")
+    ok(work, "select", "infile=ft1.fits", "outfile=sel_t.fits", "zmax=90",
+       f"tmin={m - 5000}", f"tmax={m + 5000}")
     assert _zero_rows(work / "sel_t.fits") == [m]
     ok(work, "mktime", "scfile=ft2.fits", "filter=DATA_QUAL>0 && LAT_CONFIG==1", "roicut=no",
        "evfile=sel.fits", "outfile=mk.fits")

@@ -82,9 +82,9 @@ def read_ltcube(path: str | Path) -> LivetimeCube:
         if wexpo is None:
             # ltcubes written before the weighted livetime existed: Likelihood's ExposureCube then
             # uses the livetime for both efficiency terms [Likelihood ExposureCube.cxx/.h]
-            warnings.warn(f"{path}: no WEIGHTED_EXPOSURE table (an old gtltcube layout); the livetime-fraction "
-                          "correction uses the unweighted livetime, as the Fermitools do", XlatWarning,
-                          stacklevel=2)
+            warnings.warn(f"{path}: no WEIGHTED_EXPOSURE table (an old gtltcube layout); the "
+                          "livetime-fraction correction uses the unweighted livetime, as the Fermitools do",
+                          XlatWarning, stacklevel=2)
         else:
             require_columns(wexpo, ("COSBINS",), path, "a gtltcube livetime cube")
         h = expo.header

@@ -45,7 +45,7 @@ class Ltcube(ToolCommand):
     zmin: float = arg(0.0, kind="float", minimum=0.0, maximum=180.0, help="Minimum zenith angle")
     zmax: float = arg(180.0, kind="float", minimum=0.0, maximum=180.0, help="Maximum zenith angle")
     accuracy: str = arg("exact", choices=("exact", "fast"),
-                        help="xlat: exact = gtltcube bit for bit; fast = float64 sums (see help, docs/ltcube.md)")
+                        help="xlat: exact = gtltcube bit for bit; fast = float64 sums (docs/ltcube.md)")
 
     def run(self, session: Session) -> StepReport:
         from xlat.session.steps.ltcube import run_ltcube

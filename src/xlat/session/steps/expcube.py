@@ -80,8 +80,8 @@ def check_time_cuts(cmap: Path, lc: LivetimeCube, infile: Path) -> None:
                      for n in [min(len(a), len(b))])
         rows = ", ".join(f"{len(a)} vs {len(b)} intervals" for a, b in differ)
         detail = f"{rows}; summed |START| differences {d_start:.6g} s, |STOP| differences {d_stop:.6g} s"
-    warnings.warn(f"the GTIs of the counts map {cmap} and of the livetime cube {infile} do not agree ({detail}); "
-                  "the exposure is that of the livetime cube's GTIs", XlatWarning, stacklevel=2)
+    warnings.warn(f"the GTIs of the counts map {cmap} and of the livetime cube {infile} do not agree "
+                  f"({detail}); the exposure is that of the livetime cube's GTIs", XlatWarning, stacklevel=2)
 
 
 def _energies(cmd: Any, session: Session, cmap_edges: np.ndarray | None) -> np.ndarray:
