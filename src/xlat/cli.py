@@ -80,7 +80,11 @@ def error_line(outcome: Outcome) -> str:
     """The one line printed to stderr for a failed outcome."""
     if outcome.command is None:
         return f"xlat: {outcome.error}"
-    return f"xlat {outcome.command.name}: {outcome.error}"
+    name = outcome.command.name
+    error = str(outcome.error)
+    if error.startswith(f"{name}: "):  # steps that name themselves: not "xlat ltcube: ltcube: ..."
+        error = error[len(name) + 2:]
+    return f"xlat {name}: {error}"
 
 
 def _print_outcome(outcome: Outcome) -> int:

@@ -148,3 +148,14 @@ def test_vcut_prints_like_gtvcut(tmp_path: Path) -> None:
 )
 def test_tool_names_are_aliases(name: str, cls: type) -> None:
     assert REGISTRY.lookup(name) is cls
+
+
+def test_step_errors_that_name_the_step_are_not_prefixed_twice(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    (tmp_path / "two.lst").write_text("a.fits\nb.fits\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "xlat", "mktime", "evfile=@two.lst", "scfile=ft2.fits", "outfile=o.fits"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path,
+    )
+    assert out.returncode == 1
+    assert out.stderr.startswith("xlat mktime: parameter 'evfile' must name one FT1 file, not an @list")

@@ -49,7 +49,8 @@ def test_pass8_front_back_and_psf_selections(index):
 
 
 def test_evtype_spanning_partitions_lists_valid_masks(index):
-    with pytest.raises(ResponseError, match=r"mixes event-type partitions.*FRONT/BACK: any sum of 1, 2") as exc:
+    mixed = r"mixes event-type partitions \(PSF0, FRONT\) .*FRONT/BACK: any sum of 1, 2"
+    with pytest.raises(ResponseError, match=mixed) as exc:
         select_irfs(index, "P8R3_SOURCE_V3", 5)
     assert "PSF0/PSF1/PSF2/PSF3: any sum of 4, 8, 16, 32 (4..60)" in str(exc.value)
     with pytest.raises(ResponseError, match=r"P7REP_SOURCE_V15 has no event type with bits 4; valid: FRONT/BACK"):
@@ -122,3 +123,44 @@ def test_caldb_irfs_implied_by_event_class(index):
     assert implied_irf_name(index, "P8R3_SOURCE_V2 (PSF)", None, None, "test") == "P8R3_SOURCE_V2"
     with pytest.raises(ResponseError, match="no EVENT_CLASS bit-mask DSS keyword"):
         implied_irf_name(index, None, None, None, "cmap.fits")
+
+
+def test_pass7_five_value_psf_scaling_gives_each_partition_its_own_pair(tmp_path, index):
+    """Older Pass 7 PSF files carry one 5-value PSFSCALE (front c0, c1, back c0, c1, index) in both
+    files (reproduction notes, "Pass 7 IRFs"); the files here have 3 values per file. Rewritten as 5
+    values, FRONT and BACK must give the same PSF as from their own 3-value tables."""
+    root = _mini_caldb(tmp_path, "P7REP_SOURCE_V15")
+    psf_dir = next(root.rglob("psf_P7REP_SOURCE_V15_front.fits")).parent
+    scale = {}
+    for part in ("front", "back"):
+        with fits.open(psf_dir / f"psf_P7REP_SOURCE_V15_{part}.fits") as hdul:
+            scale[part] = np.array(hdul["PSF_SCALING_PARAMS"].data["PSFSCALE"][0], dtype=np.float32)
+    assert scale["front"][2] == scale["back"][2]  # one index for both partitions
+    five = np.r_[scale["front"][:2], scale["back"][:2], scale["front"][2]].astype(np.float32)
+    for part in ("front", "back"):
+        path = psf_dir / f"psf_P7REP_SOURCE_V15_{part}.fits"
+        with fits.open(path) as hdul:
+            col = fits.Column(name="PSFSCALE", format="5E", array=five[None, :])
+            new = fits.BinTableHDU.from_columns([col], header=hdul["PSF_SCALING_PARAMS"].header)
+            fits.HDUList([hdul[0], hdul["RPSF"], new]).writeto(path, overwrite=True)
+    three = load_response(index, "P7REP_SOURCE_V15", 3, psf=True)
+    fived = load_response(open_caldb(root), "P7REP_SOURCE_V15", 3, psf=True)
+    seps, energies, mu = np.array([0.1, 1.0, 5.0]), np.array([100.0, 1e4]), np.array([0.9])
+    for a, b in zip(three.types, fived.types, strict=True):
+        np.testing.assert_allclose(b.psf.value_grid(seps, energies, mu), a.psf.value_grid(seps, energies, mu),
+                                   rtol=1e-12)
+
+
+@pytest.mark.parametrize("irf", ["P8R3_SOURCE_V3", "P7REP_SOURCE_V15"])
+def test_aeff_phi_modulation_averages_to_one_over_azimuth(index, irf):
+    """latResponse Aeff::phi_modulation: norm * (1 + p0 xx^p1) with norm = 1 / (1 + p0 / (1 + p1)), xx
+    uniform in [0, 1] for a uniform azimuth, so its azimuthal mean is 1 (closure); it is not flat."""
+    resp = load_response(index, irf, 3)
+    e, mu = np.array([100.0, 1e3, 3e4, 3e5])[:, None, None], np.array([0.3, 0.6, 0.9])[None, :, None]
+    phi = (np.arange(36000) + 0.5) / 100.0  # deg, midpoint rule on [0, 360): error ~5e-9 (xx^p1 steep at 0)
+    for t in resp.types:
+        assert t.aeff.phi is not None
+        with_phi = t.aeff.value(e, mu, phi[None, None, :])
+        base = t.aeff.value(e[..., 0], mu[..., 0])
+        np.testing.assert_allclose(with_phi.mean(axis=2), base, rtol=1e-7)
+        assert (with_phi / base[..., None]).max() > 1.2  # a 20-35 % modulation in these tables

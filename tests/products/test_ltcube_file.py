@@ -104,3 +104,17 @@ def test_header_of_the_2yr_cube_matches_gtltcube_including_15_digit_times(tmp_pa
             keys = ({c.keyword for c in a.header.cards} | {c.keyword for c in b.header.cards}) - VOLATILE - {"COMMENT"}
             assert {k: a.header.get(k) for k in keys} == {k: b.header.get(k) for k in keys}, a.name
         assert np.array_equal(ours["GTI"].data["START"], ref["GTI"].data["START"])
+
+
+def test_old_layout_without_weighted_exposure_reads_as_the_tools_do(tmp_path: Path) -> None:
+    """ltcubes from before the weighted livetime have no WEIGHTED_EXPOSURE table; Likelihood's
+    ExposureCube::readExposureCube catches that and uses the livetime for both efficiency terms."""
+    ref = require_shared("gammalib-p8r2-crab1day", "ltcube.fits.gz")
+    with fits.open(ref) as hdul:
+        fits.HDUList([h for h in hdul if h.name != "WEIGHTED_EXPOSURE"]).writeto(tmp_path / "old.fits")
+    full = read_ltcube(ref)
+    with pytest.warns(UserWarning, match="no WEIGHTED_EXPOSURE table .* unweighted livetime"):
+        old = read_ltcube(tmp_path / "old.fits")
+    np.testing.assert_array_equal(old.livetime, full.livetime)
+    np.testing.assert_array_equal(old.weighted, full.livetime)
+    assert not np.array_equal(full.weighted, full.livetime)

@@ -299,3 +299,56 @@ def test_select_reports_what_indef_resolved_to(tmp_path: Path, demo_data: tuple[
     text = "\n".join(outcome.result.lines)
     assert "ra/dec/rad INDEF: cone from the input DSS: CIRCLE(193.98,-5.82,20)" in text
     assert "tmin/tmax INDEF: times from the input GTIs" in text
+
+
+@pytest.mark.parametrize("proj", ["AIT", "ARC", "CAR", "GLS", "MER", "NCP", "SIN", "STG", "TAN"])
+def test_every_gtbin_projection_bins_by_its_written_wcs(
+    tmp_path: Path, demo_data: tuple[Path, Path], events: dict, proj: str
+) -> None:
+    """Each projection gtbin offers: the counts equal a histogram of the events put through the file's own
+    WCS (read back by astropy/wcslib, which is also gtbin's projection library), nearest pixel centre."""
+    from astropy.wcs import WCS
+
+    grid = ["nxpix=40", "nypix=30", "binsz=0.5", "xref=305.10", "yref=57.06", "coordsys=GAL", f"proj={proj}"]
+    ok(tmp_path, "bin", f"evfile={demo_data[0]}", "outfile=m.fits", "algorithm=CMAP", *grid)
+    with fits.open(tmp_path / "m.fits") as hdul:
+        header, data = hdul[0].header, hdul[0].data
+    assert header["CTYPE1"] == f"GLON-{proj}" and header["CTYPE2"] == f"GLAT-{proj}"
+    from astropy.coordinates import SkyCoord
+
+    gal = SkyCoord(events["RA"], events["DEC"], unit="deg", frame="fk5").galactic
+    x, y = WCS(header).wcs_world2pix(gal.l.deg, gal.b.deg, 0)
+    ok_ = np.isfinite(x) & np.isfinite(y)
+    ix, iy = np.floor(x[ok_] + 0.5).astype(int), np.floor(y[ok_] + 0.5).astype(int)
+    inside = (ix >= 0) & (ix < 40) & (iy >= 0) & (iy < 30)
+    expected = np.zeros((30, 40), dtype=np.int64)
+    np.add.at(expected, (iy[inside], ix[inside]), 1)
+    assert data.sum() > 100  # the 20 x 15 deg map holds events for every projection
+    np.testing.assert_array_equal(data, expected)
+
+
+def test_select_phase_and_conversion_type_cuts(tmp_path: Path, demo_data: tuple[Path, Path]) -> None:
+    """gtselect phasemin/phasemax add a PULSE_PHASE range cut (open below, closed above) and convtype a
+    CONVERSION_TYPE cut [dataSubselector src/dataSubselector/CutController.cxx]."""
+    with fits.open(demo_data[0]) as hdul:
+        ev = hdul["EVENTS"]
+        phase = np.round(np.random.default_rng(5).uniform(size=len(ev.data)), 2)  # ties at 0.2 and 0.5
+        extra = fits.ColDefs([fits.Column(name="PULSE_PHASE", format="D", array=phase)])
+        cols = fits.ColDefs(ev.columns) + extra
+        new = fits.BinTableHDU.from_columns(cols, header=ev.header, name="EVENTS")
+        fits.HDUList([hdul[0], new, hdul["GTI"]]).writeto(tmp_path / "ph.fits")
+        conv = np.asarray(ev.data["CONVERSION_TYPE"])
+    ok(tmp_path, "select", "infile=ph.fits", "outfile=s.fits", "phasemin=0.2", "phasemax=0.5", "zmax=180")
+    with fits.open(tmp_path / "s.fits") as hdul:
+        kept = hdul["EVENTS"].data["PULSE_PHASE"]
+        header = hdul["EVENTS"].header
+    assert len(kept) == np.count_nonzero((phase > 0.2) & (phase <= 0.5)) and kept.min() > 0.2
+    assert np.any(phase == 0.5) and kept.max() == 0.5
+    entries = {header[f"DSTYP{i}"]: header[f"DSVAL{i}"] for i in range(1, header["NDSKEYS"] + 1)}
+    assert entries["PULSE_PHASE"] == "0.2000000000000000111:0.5"  # RangeCut writes 20 significant digits
+    ok(tmp_path, "select", "infile=ph.fits", "outfile=c.fits", "convtype=1", "zmax=180")
+    with fits.open(tmp_path / "c.fits") as hdul:
+        assert len(hdul["EVENTS"].data) == np.count_nonzero(conv == 1) > 0
+        header = hdul["EVENTS"].header
+    entries = {header[f"DSTYP{i}"]: header[f"DSVAL{i}"] for i in range(1, header["NDSKEYS"] + 1)}
+    assert entries["CONVERSION_TYPE"] == "1:1"

@@ -131,3 +131,18 @@ def test_psf_file_layout_and_normalisation_match_gtpsf(tmp_path, caldb):
         assert a[ext].columns.names == b[ext].columns.names
         assert a[ext].columns.formats == b[ext].columns.formats
     assert (a["PSF"].header["DSTYP1"], a["PSF"].header["DSUNI1"]) == (b["PSF"].header["DSTYP1"], b["PSF"].header["DSUNI1"])
+
+
+@pytest.mark.reference
+def test_expcube_warns_when_counts_map_and_ltcube_gtis_differ(tmp_path, caldb):
+    """gtexpcube2's AppHelpers::checkTimeCuts(cmap, ltcube): a warning (not an error) when the GTIs differ."""
+    lt = require_shared("gammalib-p8r2-crab1day", "ltcube.fits.gz")
+    same = require_shared("gammalib-p8r2-crab1day", "cntmap.fits.gz")  # MANIFEST §1: same FT1 as the ltcube
+    other = require_shared("xtsrcmaps-3c279", "3C279_binned_ccube.fits.gz")  # 11493 GTIs over 2 years
+    out = _run(tmp_path, f"expcube infile={lt} cmap={same} outfile=a.fits irfs=P8R2_SOURCE_V6 evtype=3")
+    assert out.ok and not out.warnings, out
+    out = _run(tmp_path, f"expcube infile={lt} cmap={other} outfile=b.fits irfs=P8R2_SOURCE_V6 evtype=3")
+    assert out.ok and (tmp_path / "b.fits").exists()
+    assert len(out.warnings) == 1 and "\n" not in out.warnings[0]
+    assert "do not agree (11493 vs 15 intervals" in out.warnings[0]
+    assert "3C279_binned_ccube" in out.warnings[0]

@@ -204,3 +204,32 @@ def test_warning_category_is_xlat_warning(tmp_path: Path) -> None:
     assert any("no FT2 interval overlaps the GTIs; all livetimes are zero" in m for m in messages)
     with pytest.raises(FileFormatError):
         build_ltcube(require_shared(CRAB, "ft2.fits.gz"), ft2)  # an FT2 given as event file
+
+
+def test_file_lists_for_evfile_and_scfile_give_the_single_file_cube(tmp_path: Path) -> None:
+    """gtltcube takes @lists: the union of the event files' GTIs, the spacecraft files read in turn
+    [makeExposureCube.cxx]. Split in two, set 1's inputs must still give ltcube.fits bit for bit."""
+    ft1, ft2 = require_shared(CRAB, "ft1.fits.gz"), require_shared(CRAB, "ft2.fits.gz")
+    with fits.open(ft2) as hdul:
+        half = len(hdul["SC_DATA"].data) // 2
+        for name, rows in (("sc_a.fits", slice(0, half)), ("sc_b.fits", slice(half, None))):
+            sc = hdul["SC_DATA"]
+            table = fits.BinTableHDU(sc.data[rows], header=sc.header, name="SC_DATA")
+            fits.HDUList([hdul[0], table]).writeto(tmp_path / name)
+    with fits.open(ft1) as hdul:
+        gti = hdul["GTI"].data
+        cut = 0.5 * (gti["START"][0] + gti["STOP"][-1])
+        for name, lo, hi in (("ev_a.fits", -np.inf, cut), ("ev_b.fits", cut, np.inf)):
+            start, stop = np.clip(gti["START"], lo, hi), np.clip(gti["STOP"], lo, hi)
+            keep = stop > start
+            cols = [fits.Column(name="START", format="D", unit="s", array=start[keep]),
+                    fits.Column(name="STOP", format="D", unit="s", array=stop[keep])]
+            part = fits.BinTableHDU.from_columns(cols, header=hdul["GTI"].header, name="GTI")
+            fits.HDUList([hdul[0], hdul["EVENTS"], part]).writeto(tmp_path / name)
+    (tmp_path / "ev.lst").write_text("ev_a.fits\nev_b.fits\n")
+    (tmp_path / "sc.lst").write_text("sc_a.fits\nsc_b.fits\n")
+    outcome = _run(tmp_path, "ltcube evfile=@ev.lst scfile=@sc.lst outfile=lt.fits dcostheta=0.05 binsz=4")
+    assert outcome.ok, outcome.error
+    ours, ref = read_ltcube(tmp_path / "lt.fits"), read_ltcube(require_shared(CRAB, "ltcube.fits.gz"))
+    assert np.array_equal(ours.livetime, ref.livetime) and np.array_equal(ours.weighted, ref.weighted)
+    assert np.array_equal(ours.gti.starts, ref.gti.starts) and np.array_equal(ours.gti.stops, ref.gti.stops)

@@ -1,7 +1,12 @@
 """Good-time-interval algebra on MET seconds (the evtbin/dataSubselector ``Gti`` semantics).
 
 Intervals are kept sorted and consolidated: overlapping *and touching* intervals are
-merged. Intersections keep only overlaps of positive length.
+merged. A zero-length interval [t, t] that touches nothing is kept, as evtbin's
+``Gti::consolidate`` keeps it (it only merges intervals that start inside another or share
+its start), so such a GTI row survives gtselect, gtmktime, gtbin and gtltcube and is
+written back [evtbin:src/Gti.cxx]. Intersections keep the pairs that evtbin's ``operator&``
+keeps: ``a.stop > b.start and b.stop > a.start``; a zero-length interval strictly inside an
+interval of the other GTI therefore survives, touching intervals give nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from xlat.core.types import BoolArray, FloatArray
 
 
 def _consolidate(starts: FloatArray, stops: FloatArray) -> tuple[FloatArray, FloatArray]:
-    keep = stops > starts
+    keep = stops >= starts
     starts, stops = starts[keep], stops[keep]
     if starts.size == 0:
         return starts, stops
@@ -73,7 +78,7 @@ class Gti:
         return Gti.from_arrays(np.r_[self.starts, other.starts], np.r_[self.stops, other.stops])
 
     def intersect(self, other: Gti) -> Gti:
-        """Overlaps of positive length between two consolidated GTIs."""
+        """Overlaps between two consolidated GTIs, as evtbin's ``Gti::operator&`` (see the module doc)."""
         if not len(self) or not len(other):
             return Gti.empty()
         # candidate pairs: for each interval of self, the intervals of other overlapping it
@@ -85,8 +90,7 @@ class Gti:
         idx_other = np.repeat(lo, counts) + offsets
         starts = np.maximum(self.starts[idx_self], other.starts[idx_other])
         stops = np.minimum(self.stops[idx_self], other.stops[idx_other])
-        keep = stops > starts
-        return Gti(starts[keep], stops[keep])
+        return Gti(starts, stops)
 
     def clip(self, tmin: float, tmax: float) -> Gti:
         """Intersection with the single interval [tmin, tmax]."""

@@ -14,12 +14,13 @@ Two modes:
   operations. The result equals gtltcube's bit for bit.
 * ``fast``: float64 cells rounded to float32 once at the end, and rows with bit-identical
   pointing (SCZ, zenith, and SCX with phi bins) merged into one before the sky loop.
-  This is the *more accurate* sum; it differs from gtltcube by gtltcube's own float32
-  rounding, a random walk of ~1e5 roundings per cell over two years: median 1e-6, max
-  2.3e-5 with real-like livetimes, and up to 3e-4 on the MANIFEST §10 FT2, whose 311 copies
-  of the same 5604 livetimes make the rounding errors add up coherently
-  (bench/bench_ltcube.py). Merging only pays when pointings repeat exactly (that FT2);
-  on real FT2 files the fast mode costs about as much as the exact one.
+  Each cell is the exact-arithmetic sum to one float32 rounding (6e-8); it differs from
+  gtltcube by gtltcube's own float32 rounding, a random walk of ~1e5 roundings per cell over
+  two years: up to 1.3e-5 per cell on a realistic survey, 4e-5 with non-repeating pointing,
+  3e-4 on the MANIFEST §10 FT2, whose 311 copies of the same 5604 livetimes make the rounding
+  errors add up coherently (docs/ltcube.md, bench/bench_ltcube.py). Merging only pays when
+  pointings repeat exactly (that FT2); on real FT2 files the fast mode costs about as much as
+  the exact one.
 """
 
 from __future__ import annotations

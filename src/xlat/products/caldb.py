@@ -320,7 +320,8 @@ def select_irfs(index: CaldbIndex, irf_name: str, evtype: int | None) -> IrfSele
         raise ResponseError(f"evtype={evtype}: {name} has no event type with bits {unknown or evtype}; valid: {valid}")
     partitions = {p for _, _, p in chosen}
     if len(partitions) > 1:
-        raise ResponseError(f"evtype={evtype} mixes event-type partitions {sorted(partitions)} of {name}; "
+        groups = ", ".join("/".join(t for t, _, q in chosen if q == p) for p in sorted(partitions))
+        raise ResponseError(f"evtype={evtype} mixes event-type partitions ({groups}) of {name}; "
                             f"a selection must lie in one partition; valid: {valid}")
     chosen.sort(key=lambda c: c[1])
     return IrfSelection(name=name, event_types=tuple(c[0] for c in chosen), bits=tuple(c[1] for c in chosen),

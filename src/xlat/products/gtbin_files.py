@@ -61,7 +61,7 @@ HARVESTED = (
 
 Card = tuple[str, Any, str]
 
-_TIME = [
+TIME_KEYS: list[Card] = [
     ("DATE-OBS", None, "Start Date and Time of the observation (UTC)"),
     ("DATE-END", None, "End Date and Time of the observation (UTC)"),
     ("TIMEUNIT", "s", "units for the time related keywords"),
@@ -76,7 +76,7 @@ PRIMARY_TAIL: list[Card] = [
     ("FILENAME", None, "Name of this file"),
     ("TELESCOP", "GLAST", "Name of telescope generating data"),
     ("INSTRUME", "LAT", "Name of instrument generating data"),
-    *_TIME,
+    *TIME_KEYS,
 ]
 IMAGE_TAIL: list[Card] = [
     ("NDSKEYS", 0, "Number of data subspace keywords in header"),
@@ -94,7 +94,7 @@ EBOUNDS_KEYS: list[Card] = [
     ("HDUCLAS1", "RESPONSE", "Extension contains response data"),
     ("HDUCLAS2", "EBOUNDS", "Extension contains response matrix"),
     ("HDUVERS", "1.2.0", "Version number of the format"),
-    *_TIME,
+    *TIME_KEYS,
     ("CREATOR", None, "Software and version creating file"),
     ("TUNIT2", "keV", "Unit of this field"),
     ("TUNIT3", "keV", "Unit of this field"),
@@ -110,7 +110,7 @@ GTI_KEYS: list[Card] = [
     ("HDUCLASS", "OGIP", "File format is OGIP standard"),
     ("HDUCLAS1", "GTI", "Contains Good Time Intervals"),
     ("HDUVERS", "1.2.0", "Version of file format"),
-    *_TIME,
+    *TIME_KEYS,
     ("NDSKEYS", 0, "Number of data subspace keywords in header"),
     ("CREATOR", None, "Software and version creating file"),
     ("TUNIT1", "s", "Unit of this field"),

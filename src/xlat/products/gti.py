@@ -9,6 +9,7 @@ from astropy.io import fits
 
 from xlat.core.gti import Gti
 from xlat.errors import FileFormatError
+from xlat.products.dss import DataSubspace
 from xlat.products.fitsio import require_columns
 from xlat.units import MJDREFF, MJDREFI
 
@@ -66,3 +67,15 @@ def gti_hdu(gti: Gti, template: fits.Header | None = None) -> fits.BinTableHDU:
         # a template's TELAPSE (header TSTOP - TSTART) is kept, as dataSubselector's Gti::writeExtension does
         header["TELAPSE"] = (gti.tstop - gti.tstart, "TSTOP - TSTART")
     return hdu
+
+
+def dss_gtis(path: str | Path, header: fits.Header, hdul: fits.HDUList) -> list[Gti]:
+    """The GTI of every ``TIME TABLE`` DSS entry of ``header``, read from the extension its DSREF names.
+
+    This is what dataSubselector's ``Cuts`` builds as GtiCut objects from a file's DSS.
+    """
+    out = []
+    for entry in DataSubspace.from_header(header).entries:
+        if entry.is_gti:
+            out.append(read_gti(hdul, path, entry.ref.split(":")[-1].strip() or "GTI"))
+    return out

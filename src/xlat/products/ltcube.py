@@ -11,6 +11,7 @@ gtltcube files in ../shared/data).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from astropy.io import fits
 from xlat.core.gti import Gti
 from xlat.core.healpix import pixel_radec
 from xlat.core.types import FloatArray
-from xlat.errors import FileFormatError
+from xlat.errors import FileFormatError, XlatWarning
 from xlat.products.atomic import atomic_output, check_output
 from xlat.products.dates import date_now, met_to_date
 from xlat.products.dss import DataSubspace, DssEntry
@@ -76,9 +77,16 @@ def read_ltcube(path: str | Path) -> LivetimeCube:
     hdul = open_fits(path, "livetime cube")
     try:
         expo = get_hdu(hdul, "EXPOSURE", path, "a gtltcube livetime cube")
-        wexpo = get_hdu(hdul, "WEIGHTED_EXPOSURE", path, "a gtltcube livetime cube")
         require_columns(expo, ("COSBINS",), path, "a gtltcube livetime cube")
-        require_columns(wexpo, ("COSBINS",), path, "a gtltcube livetime cube")
+        wexpo = hdul["WEIGHTED_EXPOSURE"] if "WEIGHTED_EXPOSURE" in hdul else None
+        if wexpo is None:
+            # ltcubes written before the weighted livetime existed: Likelihood's ExposureCube then
+            # uses the livetime for both efficiency terms [Likelihood ExposureCube.cxx/.h]
+            warnings.warn(f"{path}: no WEIGHTED_EXPOSURE table (an old gtltcube layout); the "
+                          "livetime-fraction correction uses the unweighted livetime, as the Fermitools do",
+                          XlatWarning, stacklevel=2)
+        else:
+            require_columns(wexpo, ("COSBINS",), path, "a gtltcube livetime cube")
         h = expo.header
         for key in ("NSIDE", "NBRBINS"):
             if key not in h:
@@ -90,7 +98,7 @@ def read_ltcube(path: str | Path) -> LivetimeCube:
         if coordsys not in ("EQU", "CEL", "C"):
             raise FileFormatError(f"{path}: livetime cube COORDSYS {coordsys!r} is not equatorial (EQU)")
         livetime = np.asarray(expo.data["COSBINS"], dtype=np.float32)
-        weighted = np.asarray(wexpo.data["COSBINS"], dtype=np.float32)
+        weighted = livetime.copy() if wexpo is None else np.asarray(wexpo.data["COSBINS"], dtype=np.float32)
         nside = int(h["NSIDE"])
         if livetime.ndim == 1:
             livetime = livetime[:, None]

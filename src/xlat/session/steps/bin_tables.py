@@ -30,6 +30,7 @@ from xlat.products.ft1 import EventList
 from xlat.products.gtbin_files import (
     EBOUNDS_KEYS,
     GTI_KEYS,
+    TIME_KEYS,
     Card,
     add_dss_and_history,
     copied_history,
@@ -45,16 +46,6 @@ from xlat.session.state import Session
 from xlat.session.steps.bin import CREATOR, bin_exposures, compute_exposure, energy_bins
 from xlat.session.steps.common import Params, now_date, plural
 
-_OBS = [
-    ("DATE-OBS", None, "Start Date and Time of the observation (UTC)"),
-    ("DATE-END", None, "End Date and Time of the observation (UTC)"),
-    ("TIMEUNIT", "s", "units for the time related keywords"),
-    ("TIMEZERO", 0.0, "clock correction"),
-    ("TIMESYS", "MJD", "Time system used to define time"),
-    ("TIMEREF", "LOCAL", "reference frame used for times"),
-    ("CLOCKAPP", False, "was a clock drift correction applied"),
-    ("GPS_OUT", False, "whether GPS time was unavailable at any time"),
-]
 RATE_KEYS: list[Card] = [
     ("ERROR", 0.0, "Statistical error"),
     ("TELESCOP", "GLAST", "Telescope or mission name"),
@@ -69,7 +60,7 @@ RATE_KEYS: list[Card] = [
     ("OBJECT", "", "Observed object"),
     ("EQUINOX", 2000, "Equinox of RA & DEC specifications"),
     ("RADECSYS", None, "Coordinate frame used for EQUINOX"),
-    *_OBS,
+    *TIME_KEYS,
     ("MJDREFI", None, "Integer part of MJD"),
     ("MJDREFF", None, "Fractional part of MJD"),
     ("TSTART", None, "Start time of the light curve"),
@@ -96,7 +87,7 @@ _SPECTRUM_COMMON: list[Card] = [
     ("OBJECT", "", "Observed object"),
     ("EQUINOX", 2000.0, "Equinox of RA & DEC specifications"),
     ("RADECSYS", None, "Coordinate frame used for EQUINOX"),
-    *_OBS,
+    *TIME_KEYS,
     ("NDSKEYS", 0, "Number of data subspace keywords in header"),
     ("CREATOR", None, "Software and version creating file"),
 ]
@@ -339,7 +330,7 @@ def bin_healpix(session: Session, cmd: Params, events: EventList, out: Any) -> l
             ("HDUCLAS2", "SKYMAP", ""),
             ("PIXTYPE", "HEALPIX", "HEALPIX scheme"),
             ("HDUVERS", "1.2.0", "Version number of the format"),
-            *_OBS,
+            *TIME_KEYS,
             ("CREATOR", None, "Software and version creating file"),
         ],
         harvested,

@@ -9,6 +9,7 @@ with a minimal private reader (primary WCS, EBOUNDS, DSS) until products/ccube.p
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,11 +21,12 @@ from xlat.core.exposure import CosineBins, exposure_map
 from xlat.core.geom import SkyGeom
 from xlat.core.sky import from_frame
 from xlat.core.healpix import pixel_centers, pixel_of
-from xlat.errors import FileFormatError, InputError, ParameterError
+from xlat.errors import FileFormatError, InputError, ParameterError, XlatWarning
 from xlat.products.caldb import class_bit
 from xlat.products.dss import DataSubspace, DssEntry
 from xlat.products.expcube import HealpixGeom, write_bexpmap
 from xlat.products.fitsio import fits_file, get_hdu, require_columns
+from xlat.products.gti import dss_gtis
 from xlat.products.ltcube import LivetimeCube, read_ltcube
 from xlat.session.results import StepReport
 from xlat.session.steps.irfs import caldb_index, resolve_response
@@ -51,6 +53,35 @@ def _read_cmap(path: Path) -> tuple[fits.Header, np.ndarray | None, bool]:
             if str(header.get("PIXTYPE", "")).strip().upper() != "HEALPIX":
                 raise FileFormatError(f"{path}: SKYMAP is not a HEALPix table (PIXTYPE {header.get('PIXTYPE')!r})")
     return header, edges, healpix
+
+
+def check_time_cuts(cmap: Path, lc: LivetimeCube, infile: Path) -> None:
+    """Warn when the counts map's GTI cuts differ from the livetime cube's, as gtexpcube2 does.
+
+    gtexpcube2 calls ``AppHelpers::checkTimeCuts(cmap, "", ltcube, "Exposure")`` with
+    gtiWarningOnly: the files disagree when they have different numbers of GTI DSS cuts or
+    any pair of GTIs differs (exact interval equality); it then prints the summed absolute
+    differences of the GTI start and stop times [Likelihood src/gtexpcube2/gtexpcube2.cxx,
+    src/AppHelpers.cxx].
+    """
+    with fits_file(cmap, "counts map") as hdul:
+        mine = dss_gtis(cmap, hdul[0].header, hdul)
+    theirs = [lc.gti] * sum(1 for e in DataSubspace.from_header(lc.header).entries if e.is_gti)
+    if len(mine) != len(theirs):
+        detail = f"{len(mine)} GTI cut(s) in the counts map, {len(theirs)} in the livetime cube"
+    else:
+        differ = [(a, b) for a, b in zip(mine, theirs, strict=True)
+                  if not (np.array_equal(a.starts, b.starts) and np.array_equal(a.stops, b.stops))]
+        if not differ:
+            return
+        d_start = sum(float(np.abs(a.starts[:n] - b.starts[:n]).sum()) for a, b in differ
+                      for n in [min(len(a), len(b))])
+        d_stop = sum(float(np.abs(a.stops[:n] - b.stops[:n]).sum()) for a, b in differ
+                     for n in [min(len(a), len(b))])
+        rows = ", ".join(f"{len(a)} vs {len(b)} intervals" for a, b in differ)
+        detail = f"{rows}; summed |START| differences {d_start:.6g} s, |STOP| differences {d_stop:.6g} s"
+    warnings.warn(f"the GTIs of the counts map {cmap} and of the livetime cube {infile} do not agree "
+                  f"({detail}); the exposure is that of the livetime cube's GTIs", XlatWarning, stacklevel=2)
 
 
 def _energies(cmd: Any, session: Session, cmap_edges: np.ndarray | None) -> np.ndarray:
@@ -108,6 +139,7 @@ def run_expcube(session: Session, cmd: Any) -> StepReport:
     cmap_header, cmap_edges, cmap_hpx = (None, None, cmap_name.lower() == "hpx")
     if not null_cmap:
         cmap_header, cmap_edges, cmap_hpx = _read_cmap(session.path(cmap_name))
+        check_time_cuts(session.path(cmap_name), lc, infile)
     energies = _energies(cmd, session, cmap_edges)
     index = caldb_index(cmd.caldb)
     response = resolve_response(index, cmd.irfs, cmd.evtype, cmap_header, f"cmap={cmd.cmap}")

@@ -95,7 +95,7 @@ def event_gtis(evfiles: Sequence[Path], evtable: str = "EVENTS") -> tuple[Gti, D
                 ranges = [e for e in dss.entries if e.type.upper() == "TIME" and not e.is_gti]
         finally:
             hdul.close()
-    if len(gti) == 0:
+    if gti.ontime <= 0:  # gtltcube would write a cube of zeros (zero-length GTIs are kept, see core.gti)
         raise FileFormatError(f"{evfiles[0]}: the GTI extension has no interval of positive length")
     entries = tuple(_range_entry(e) for e in ranges) + GTI_DSS.entries
     return gti, DataSubspace(entries)
@@ -181,7 +181,7 @@ def run_ltcube(session: Session, cmd: LtcubeParameters) -> StepReport:
     """Check, build and write the livetime cube of command ``cmd``."""
     t0, c0 = time.perf_counter(), time.process_time()
     out = check_output(session.path(cmd.outfile), cmd.clobber)
-    evfile = str(session.path(cmd.evfile)) if cmd.evfile.strip() else ""
+    evfile = _session_file(session, cmd.evfile) if cmd.evfile.strip() else ""
     scfile = _session_file(session, cmd.scfile)
     result = build_ltcube(evfile, scfile, dcostheta=cmd.dcostheta, binsz=cmd.binsz, phibins=cmd.phibins,
                           zmin=cmd.zmin, zmax=cmd.zmax, tmin=cmd.tmin, tmax=cmd.tmax, evtable=cmd.evtable,
