@@ -64,7 +64,8 @@ def replay_script(executor: Executor, path: Path, progress: Progress, plot_line:
     task = progress.task(f"replay {path.name}", total=total)
     try:
         for _, outcome in iter_script(executor, path):
-            post(NestedOutcome(outcome))
+            if outcome.ok:  # a failing line stops the replay: reported once, with its line number
+                post(NestedOutcome(outcome))
             count += outcome.ok
             fitted = fitted or fit_like(outcome, REDRAW_AFTER)
             task.advance()
