@@ -76,6 +76,33 @@ def test_session_fit_equals_the_like_step(crab: Executor, tmp_path: Path) -> Non
     assert status_text(crab.session) == f"-logL {summary.minus_log_likelihood:.2f}"
 
 
+def test_after_like_show_fit_plot_and_status_use_the_like_fit(tmp_path: Path) -> None:
+    """gtlike's step fits a model of its own: until the session builds its own analysis again, show fit,
+    plot (spectrum and maps), the prompt and the TUI status line show that fit."""
+    from xlat.repl.prompt import status_text
+    from xlat.tui.status import fit_info
+
+    srcmaps, xml = crab_files(tmp_path)
+    ex = Executor(Session(tmp_path))
+    like = ok(ex, f"like cmap={srcmaps} srcmdl={xml} save=no").result
+    analysis = ex.session.products["analysis"]
+    shown = ok(ex, "show fit").result
+    assert isinstance(shown, FitSummary) and f"-log(Likelihood): {shown.minus_log_likelihood:.10g}" in like.lines
+    assert shown.ts["Crab"] > 25 and any(line.startswith("TS value: ") for line in shown.lines)
+    spectrum = ok(ex, "plot spectrum").result
+    np.testing.assert_array_equal(spectrum.model_total, analysis.counts_spectrum().model_total)
+    residual = ok(ex, "plot residual").result
+    # 853 counts in the crab1day cube (MANIFEST §9 cntmap_gtbin); the residual map sums counts - model
+    assert residual.image.sum() == pytest.approx(853 - analysis.npred(), abs=1e-6)
+    assert status_text(ex.session) == f"-logL {shown.minus_log_likelihood:.2f}"
+    assert fit_info(ex.session).neg_log_like == pytest.approx(shown.minus_log_likelihood, rel=1e-12)
+    # the session's own model and data take over again
+    ok(ex, "model crab.xml")
+    ok(ex, f"data cmap={srcmaps}")
+    assert ex.session.like_analysis() is None and status_text(ex.session) == ""
+    assert "no fit yet" in fails(ex, "show fit").error
+
+
 def test_refit_after_newpar_reuses_the_analysis(crab: Executor) -> None:
     first = ok(crab, "fit").result
     analysis = crab.session.products["analysis"]

@@ -20,8 +20,8 @@ from xlat.products.like_files import ParameterLine, SourceLines, cpp
 from xlat.session.analysis import BinnedAnalysis, Flux
 from xlat.session.results import Table
 
-TS_REFIT = "TS: 2 (lnL - lnL refitted without the source) (tsmin=yes)"
-TS_RENORM = "TS: 2 (lnL - lnL without the source, nearby normalisations rescaled) (tsmin=no)"
+TS_REFIT = "TS: 2 x (lnL - lnL of the model refitted without the source) (tsmin=yes)"
+TS_RENORM = "TS: 2 x (lnL - lnL without the source, nearby normalisations rescaled) (tsmin=no)"
 
 
 @dataclass(frozen=True)

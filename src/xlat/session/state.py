@@ -144,7 +144,7 @@ class Session(FittingVerbs):
         self.ties = dict(state.ties)
         restore_parameters(state)
         analysis = self.products.get("analysis")
-        if analysis is not None:  # its covariance (flux errors) must be the restored fit's
+        if analysis is not None and analysis.model is self.model:  # its covariance (flux errors): the restored fit's
             analysis.fit_result = getattr(self.fit_result, "result", None)
 
     @contextmanager
@@ -298,11 +298,17 @@ class Session(FittingVerbs):
         return data_table(self)
 
     def show_fit(self) -> Any:
-        """The last fit result (``show fit``)."""
+        """The last fit result (``show fit``): the session's, or that of a newer ``like`` run."""
         from xlat.errors import FitError
 
+        like = self.like_analysis()
+        if like is not None:
+            from xlat.session.fit_ops import summarize
+
+            run = self.products.get("like_run")
+            return summarize(like, dict(run.ts) if run is not None else {}, run.tsmin if run is not None else False)
         if self.fit_result is None:
-            raise FitError("no fit yet: load data and a model, then run 'fit'")
+            raise FitError("no fit yet: load data and a model, then run 'fit' (or 'like')")
         return self.fit_result
 
     # ------------------------------------------------------------ output

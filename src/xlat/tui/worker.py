@@ -25,9 +25,9 @@ log = logging.getLogger(__name__)
 
 FIT_COMMANDS = ("fit", "like")
 """Commands whose time the status line shows as the last fit time."""
-REDRAW_AFTER = ("fit",)
-"""Commands after which the plot is drawn again with the new model (``like`` fits a model of its
-own, which ``plot`` does not see: ``like plot=yes`` draws that one)."""
+REDRAW_AFTER = ("fit", "like")
+"""Commands after which the plot is drawn again with the new model (after ``like``, ``plot`` draws
+the like step's fit: ``Session.like_analysis``)."""
 
 
 def fit_like(outcome: Outcome | None, names: tuple[str, ...] = FIT_COMMANDS) -> bool:
