@@ -73,7 +73,7 @@ def load_analysis(cmap: str | Path, srcmdl: str | Path, *, expcube: str | Path |
     if missing:
         maps.update(_compute_maps(missing, model, counts, srcmdl, cmap, _given(expcube), _given(bexpmap), irfs,
                                   evtype, value, psfcorr, base_dir, caldb, progress, cancel))
-    weights = _weights(_given(wmap), cmap, counts)
+    weights = likelihood_weights(_given(wmap), cmap, counts)
     data = LikeData(np.asarray(counts.data, dtype=np.float64), counts.energy.edges, weights)
     drm = None
     if value != 0 and any(s.apply_edisp for s in model):
@@ -135,7 +135,7 @@ def _compute_maps(missing: list[Source], model: SourceModel, counts: CountsCube,
     return out
 
 
-def _weights(wmap: Path | None, cmap: Path, counts: CountsCube) -> np.ndarray | None:
+def likelihood_weights(wmap: Path | None, cmap: Path, counts: CountsCube) -> np.ndarray | None:
     """A weights map: ``wmap`` (a cube on the counts grid) or the srcmaps file's __weights__ HDU."""
     shape = counts.data.shape
     if wmap is not None:

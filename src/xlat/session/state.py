@@ -258,11 +258,11 @@ class Session(FittingVerbs):
 
     # ------------------------------------------------------------ data
     def set_data(self, cmap: str = "", bexpmap: str = "", expcube: str = "", irfs: str = "",
-                 evtype: int | None = None) -> Any:
-        """Load gtlike's inputs (existing products); inputs not given are kept."""
+                 evtype: int | None = None, edisp_bins: int | None = None, wmap: str = "") -> Any:
+        """Load gtlike's inputs (existing products) and gtlike's edisp_bins / wmap; inputs not given are kept."""
         from xlat.session import data_ops
 
-        return data_ops.set_data(self, cmap, bexpmap, expcube, irfs, evtype)
+        return data_ops.set_data(self, cmap, bexpmap, expcube, irfs, evtype, edisp_bins, wmap)
 
     def note_step(self, step: str, files: list[tuple[str, str]], parameters: dict[str, str],
                   rebuild: Any = None) -> list[str]:
