@@ -33,7 +33,7 @@ def test_table_as_plain_text_and_as_rich_table() -> None:
     rich = show(TABLE)
     assert rich.splitlines()[0] == "Free parameters"
     value_line = next(line for line in rich.splitlines() if line.startswith("isodiff"))
-    assert value_line.rstrip().endswith("1.01    0.02")  # numbers right-aligned under "value", "error"
+    assert value_line.rstrip().endswith("1.01   0.02")  # numbers right-aligned under "value", "error"
 
 
 def test_numeric_column_detection() -> None:

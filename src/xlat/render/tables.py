@@ -11,7 +11,7 @@ from rich.text import Text
 
 from xlat.session.results import Table
 
-_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*(\+/?-\s*\S+)?\s*$")
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*((\+/?-|±)\s*\S+)?\s*$")
 
 
 def is_numeric_column(rows: tuple[tuple[str, ...], ...], index: int) -> bool:
@@ -22,9 +22,10 @@ def is_numeric_column(rows: tuple[tuple[str, ...], ...], index: int) -> bool:
 
 def rich_table(table: Table) -> RenderableType:
     """A rich Table for a :class:`~xlat.session.results.Table` record, its title on a line above."""
-    out = RichTable(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    out = RichTable(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
     for k, name in enumerate(table.columns):
-        out.add_column(name, justify="right" if is_numeric_column(table.rows, k) else "left", overflow="fold")
+        numeric = is_numeric_column(table.rows, k)
+        out.add_column(name, justify="right" if numeric else "left", overflow="fold", no_wrap=numeric)
     for row in table.rows:
         out.add_row(*row)
     if not table.rows:

@@ -117,7 +117,8 @@ def source_table(summary: LikeSummary) -> Table:
 
 
 def _pm(value: float, error: float) -> str:
-    return f"{value:.4g}" + (f" +/- {error:.2g}" if error > 0 else "")
+    """Value ± error, short enough for an 80-column table (the gtlike lines above keep 6 digits)."""
+    return f"{value:.3g}" + (f" ± {error:.2g}" if error > 0 else "")
 
 
 def point_source_bin_fluxes(analysis: BinnedAnalysis) -> dict[str, np.ndarray]:
