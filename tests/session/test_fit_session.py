@@ -125,6 +125,12 @@ def test_data_edisp_bins_fits_as_like_with_the_same_edisp_bins(tmp_path: Path, c
     assert abs(with_edisp.minus_log_likelihood - without.minus_log_likelihood) > 1.0
     assert "edisp_bins=0" in ok(ex, "show data").result.title
     assert ex.session.history[-3:] == ["fit", "data edisp_bins=0", "fit"]
+    # the DRM (seconds to compute) is kept by content of its inputs: back to -2 reuses it, same numbers
+    (drm, _), = ex.session.products["drm_cache"].values()
+    ok(ex, "data edisp_bins=-2")
+    again = ok(ex, "fit").result
+    assert ex.session.products["analysis"].like.edisp.drm is drm
+    assert again.minus_log_likelihood == pytest.approx(with_edisp.minus_log_likelihood, abs=1e-3)
     # without a livetime cube there is no DRM: one line naming the parameter
     ex2 = Executor(Session(tmp_path))
     ok(ex2, "model crab.xml")

@@ -103,7 +103,9 @@ def edisp_setup(session: Session, model: SourceModel, counts: Any) -> EdispSetup
     value = parse_edisp_value(data.edisp_bins, os.environ.get("USE_BL_EDISP"))
     if value == 0 or not any(s.apply_edisp for s in model):
         return EdispSetup(value)
-    return EdispSetup(value, observation_drm(counts, value, data.expcube, data.irfs or "CALDB", data.evtype, ""))
+    drm = observation_drm(counts, value, data.expcube, data.irfs or "CALDB", data.evtype, "",
+                          session.products.setdefault("drm_cache", {}))
+    return EdispSetup(value, drm)
 
 
 def _check_tables(model: SourceModel) -> None:

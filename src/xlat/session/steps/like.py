@@ -52,7 +52,7 @@ def run_like(session: Session, cmd: Params) -> object:
         irfs=cmd.irfs, edisp_bins=cmd.edisp_bins, use_bl_edisp=os.environ.get("USE_BL_EDISP"),
         wmap=session.path(cmd.wmap) if _none(cmd.wmap) else None, psfcorr=cmd.psfcorr, optimizer=cmd.optimizer,
         ftol=cmd.ftol, toltype=cmd.toltype, base_dir=session.workdir, caldb=cmd.caldb,
-        progress=session.progress, cancel=session.cancel)
+        progress=session.progress, cancel=session.cancel, drm_cache=session.products.setdefault("drm_cache", {}))
     session.note_input(session.path(cmap))
     session.note_input(session.path(cmd.srcmdl))
     result = analysis.fit(minos=_minos(cmd.minos, analysis.free_parameter_names()))
