@@ -24,8 +24,6 @@ from xlat.render.text import render_result
 from xlat.session.records import FitSummary
 from xlat.session.state import Session
 
-pytest.importorskip("xlat.session.analysis", reason="needs the like slice (BinnedAnalysis)")
-
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
