@@ -39,6 +39,7 @@ def test_table_as_plain_text_and_as_rich_table() -> None:
 def test_numeric_column_detection() -> None:
     assert is_numeric_column(TABLE.rows, 1) and not is_numeric_column(TABLE.rows, 0)
     assert is_numeric_column((("1.5 +/- 0.2",), ("-3e5",)), 0)
+    assert is_numeric_column((("1.5±0.2",), ("2e-06 ± 3e-07",)), 0)
 
 
 def test_messages_notes_and_quit_follow_chatter() -> None:
