@@ -74,3 +74,15 @@ def test_plot_renderable_is_cropped_to_the_context() -> None:
     lines = text.rstrip("\n").split("\n")
     assert len(lines) <= 30 and max(len(line) for line in lines) <= 100
     assert "Energy (MeV)" in text
+
+
+def test_a_wide_table_keeps_4fgl_names_whole_at_80_columns() -> None:
+    """show free of the tutorial model at 80 columns: one space between columns rather than folded names."""
+    rows = tuple((str(k), f"4FGL J12{k:02d}.1-0547", "Prefactor", "3.45678", "0.0432", "0", "100", "1.606e-11", "free")
+                 for k in range(1, 4)) + (("31", "iso_P8R3_SOURCE_V3_v1", "Normalization", "1.0234", "0.0213", "0",
+                                          "100", "1", "free"),)
+    table = Table(title="free", columns=("#", "source", "param", "value", "error", "min", "max", "scale", "status"),
+                  rows=rows)
+    text = show(table, width=80)
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert all(f"4FGL J12{k:02d}.1-0547" in text for k in range(1, 4)) and "iso_P8R3_SOURCE_V3_v1" in text
