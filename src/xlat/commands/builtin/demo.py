@@ -161,9 +161,15 @@ def _forward(executor: Executor, outcome: Outcome) -> None:
 
 
 def _hand_over(executor: Executor, inner: Executor) -> None:
-    """The outer session continues from the demo's: its folder, products and history."""
-    session = executor.session
-    session.workdir = inner.session.workdir
-    session.products.update(inner.session.products)
-    for text in inner.session.history:
+    """The outer session continues from the demo's: its folder, products, data, model state and history."""
+    session, done = executor.session, inner.session
+    session.workdir = done.workdir
+    session.products.update(done.products)
+    session.data = done.data
+    session.ties = dict(done.ties)
+    session.map_keys = done.map_keys
+    session.pipeline = done.pipeline
+    for path in done.input_files():
+        session.note_input(path)
+    for text in done.history:
         session.record(text)
