@@ -105,5 +105,6 @@ def status_text(info: FitInfo | None, timing: FitTiming | None) -> str:
     if info.observed is not None or info.predicted is not None:
         parts.append(f"counts {_count(info.observed)} / model {_count(info.predicted)}")
     if timing is not None:
-        parts.append(f"fit {timing.elapsed_s:.1f} s {time.strftime('%H:%M', time.localtime(timing.ended_at))}")
+        took = f"{timing.elapsed_s:.1f}" if timing.elapsed_s >= 0.95 else f"{timing.elapsed_s:.2f}"  # not "0.0 s"
+        parts.append(f"fit {took} s {time.strftime('%H:%M', time.localtime(timing.ended_at))}")
     return " | ".join(parts)
