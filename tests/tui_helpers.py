@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from session_helpers import SMALL_MODEL as _SESSION_MODEL
+
 from xlat.commands import load_builtin
 from xlat.commands.spec import REGISTRY, Command, arg, command
 from xlat.errors import XlatWarning
@@ -18,41 +20,8 @@ from xlat.session.state import Session
 
 load_builtin()
 
-SMALL_MODEL = """<?xml version="1.0" ?>
-<source_library title="source library">
-  <source name="4FGL J1256.1-0547" type="PointSource">
-    <spectrum type="LogParabola">
-      <parameter free="1" max="100" min="0" name="norm" scale="1e-11" value="3.5"/>
-      <parameter free="1" max="5" min="0" name="alpha" scale="1" value="2.2"/>
-      <parameter free="0" max="10" min="-5" name="beta" scale="0.1" value="0.6"/>
-      <parameter free="0" max="1e5" min="10" name="Eb" scale="1" value="500"/>
-    </spectrum>
-    <spatialModel type="SkyDirFunction">
-      <parameter free="0" max="360" min="-360" name="RA" scale="1" value="194.0415"/>
-      <parameter free="0" max="90" min="-90" name="DEC" scale="1" value="-5.7887"/>
-    </spatialModel>
-  </source>
-  <source name="4FGL J1229.0+0202" type="PointSource">
-    <spectrum type="PowerLaw">
-      <parameter free="1" max="1000" min="0.001" name="Prefactor" scale="1e-10" value="1.65"/>
-      <parameter free="0" max="5" min="-5" name="Index" scale="-1" value="2.5"/>
-      <parameter free="0" max="5e5" min="30" name="Scale" scale="1" value="300"/>
-    </spectrum>
-    <spatialModel type="SkyDirFunction">
-      <parameter free="0" max="360" min="-360" name="RA" scale="1" value="187.2779"/>
-      <parameter free="0" max="90" min="-90" name="DEC" scale="1" value="2.0524"/>
-    </spatialModel>
-  </source>
-  <source name="iso" type="DiffuseSource">
-    <spectrum type="ConstantValue">
-      <parameter free="1" max="10" min="0" name="Value" scale="1" value="1"/>
-    </spectrum>
-    <spatialModel type="ConstantValue">
-      <parameter free="0" max="10" min="0" name="Value" scale="1" value="1"/>
-    </spatialModel>
-  </source>
-</source_library>
-"""
+SMALL_MODEL = _SESSION_MODEL[: _SESSION_MODEL.index('  <source name="Far: source"')] + _SESSION_MODEL[
+    _SESSION_MODEL.index('  <source name="iso"') :]
 """Three sources (one name per kind of awkwardness: spaces, '+', a diffuse one), 8 spectral parameters."""
 
 TEST_COMMANDS = ("_mark", "_slow", "_steps", "_plot", "_map")

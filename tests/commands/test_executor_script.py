@@ -78,6 +78,33 @@ def test_script_stops_at_first_error_with_line_number(tmp_path: Path) -> None:
     assert ex.session.products["count"] == 1
 
 
+def test_a_failing_script_line_is_reported_once_with_its_place(tmp_path: Path) -> None:
+    """Stopping: only the run command's error (FILE:LINE); keep_going: the listeners get FILE:LINE."""
+    script = tmp_path / "c.xlat"
+    script.write_text("_count 1\n_count -3\nnosuch\n_count 2\n")
+    ex = Executor(Session(tmp_path))
+    seen = []
+    ex.nested_listeners.append(seen.append)
+    out = ex.run_line("run c.xlat")
+    assert not out.ok and "c.xlat:2: _count: amount must be >= 0" in out.error
+    assert [o.ok for o in seen] == [True]
+    seen.clear()
+    out = ex.run_line("run c.xlat keep_going=yes")
+    assert out.ok and out.result.endswith("2 failed")
+    failed = [o.error for o in seen if not o.ok]
+    assert failed[0] == "c.xlat:2: _count: amount must be >= 0"
+    assert failed[1].startswith("c.xlat:3: unknown command 'nosuch'")
+
+
+def test_shell_run_of_a_failing_script_prints_one_error_line(tmp_path: Path) -> None:
+    (tmp_path / "d.xlat").write_text("help\nfreze x\nhelp\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    out = subprocess.run([sys.executable, "-m", "xlat", "run", "d.xlat"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert out.returncode == 1
+    assert out.stderr.strip().count("\n") == 0 and "d.xlat:2: unknown command 'freze'" in out.stderr, out.stderr
+
+
 def test_save_session_replays_to_same_state(tmp_path: Path) -> None:
     ex = Executor(Session(tmp_path))
     for line in ("_count 3", "_count 7"):

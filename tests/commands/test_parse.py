@@ -73,6 +73,17 @@ def test_bad_values_are_one_line_errors(line: str, message: str) -> None:
     assert "\n" not in str(info.value)
 
 
+def test_a_misspelt_choice_suggests_the_nearest() -> None:
+    from xlat.commands import load_builtin
+    from xlat.errors import ParameterError
+
+    load_builtin()
+    with pytest.raises(ParameterError, match=r"got 'spectrm'; did you mean 'spectrum'\?$"):
+        parse_line("plot spectrm")
+    with pytest.raises(ParameterError, match=r"got 'xyz'$"):
+        parse_line("plot xyz")
+
+
 def test_unknown_command_suggests_nearest() -> None:
     with pytest.raises(CommandError, match="did you mean 'demo'"):
         parse_line("dmeo infile=x", LOCAL)

@@ -104,7 +104,8 @@ def test_at_file_runs_a_script(executor: Executor, tmp_path: Path) -> None:
 
 
 def _words() -> st.SearchStrategy[str]:
-    names = sorted(set(REGISTRY.names()) | set(REGISTRY.aliases))
+    # not 'demo': alone it runs the whole 2-year tutorial (a minute, 500 MB); its parsing is fuzzed with the others'
+    names = sorted((set(REGISTRY.names()) | set(REGISTRY.aliases)) - {"demo"})
     keys = sorted({f"{s.name}=" for cls in REGISTRY.commands.values() for s in cls.specs()})
     values = ["yes", "no", "0", "4", "-1", "INDEF", "nan", "1e309", "session", "x.xlat", "none", "'a b'", '"', "'",
               "\\", "#", "@", "@x", "=", "==", "*", "?", "..", "", "9" * 30]

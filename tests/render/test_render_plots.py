@@ -73,7 +73,7 @@ def test_spectrum_without_colour_marks_each_curve_differently() -> None:
 
 def test_spectrum_residuals_in_sigma() -> None:
     text = spectrum_plot(spectrum(), 100, 30, residual="sigma")
-    assert "(data-model)/sigma" in text
+    assert "residuals: (data-model)/sqrt(model)" in text
 
 
 def test_spectrum_draws_only_the_brightest_sources() -> None:
@@ -156,3 +156,17 @@ def test_spectrum_golden_80x24(snapshot) -> None:  # type: ignore[no-untyped-def
 
 def test_profile_golden_80x24(snapshot) -> None:  # type: ignore[no-untyped-def]
     assert render_plot(profile(), 80, 24) == snapshot(extension_class=TextSnapshot)
+
+
+@pytest.mark.parametrize("amplitude", [0.3, 1.5, 4.0])
+def test_the_residual_zero_line_is_labelled_0_at_every_height(amplitude: float) -> None:
+    """plotext misplaces y labels in residual panels of three rows: the panel always gets four or more."""
+    edges = np.geomspace(100.0, 1e5, 21)
+    model = 100.0 * (edges[:-1] / 100.0) ** -1.0
+    counts = np.round(model * (1.0 + amplitude * np.random.default_rng(1).uniform(-1, 1, 20)).clip(0))
+    record = SpectrumPlotData(edges, counts, model, {"a": model}, "t")
+    for height in range(20, 28):  # 20: the smallest with a residual panel (19 rows + the legend)
+        lines = spectrum_plot(record, 80, height).split("\n")
+        panel = lines[next(k for k, line in enumerate(lines) if "residuals:" in line) + 1:]
+        zero = [line for line in panel if "────" in line and "┌" not in line and "└" not in line]
+        assert zero and zero[0].lstrip().startswith("0┤"), (height, "\n".join(panel))

@@ -33,12 +33,13 @@ def test_table_as_plain_text_and_as_rich_table() -> None:
     rich = show(TABLE)
     assert rich.splitlines()[0] == "Free parameters"
     value_line = next(line for line in rich.splitlines() if line.startswith("isodiff"))
-    assert value_line.rstrip().endswith("1.01    0.02")  # numbers right-aligned under "value", "error"
+    assert value_line.rstrip().endswith("1.01   0.02")  # numbers right-aligned under "value", "error"
 
 
 def test_numeric_column_detection() -> None:
     assert is_numeric_column(TABLE.rows, 1) and not is_numeric_column(TABLE.rows, 0)
     assert is_numeric_column((("1.5 +/- 0.2",), ("-3e5",)), 0)
+    assert is_numeric_column((("1.5±0.2",), ("2e-06 ± 3e-07",)), 0)
 
 
 def test_messages_notes_and_quit_follow_chatter() -> None:
@@ -73,3 +74,15 @@ def test_plot_renderable_is_cropped_to_the_context() -> None:
     lines = text.rstrip("\n").split("\n")
     assert len(lines) <= 30 and max(len(line) for line in lines) <= 100
     assert "Energy (MeV)" in text
+
+
+def test_a_wide_table_keeps_4fgl_names_whole_at_80_columns() -> None:
+    """show free of the tutorial model at 80 columns: one space between columns rather than folded names."""
+    rows = tuple((str(k), f"4FGL J12{k:02d}.1-0547", "Prefactor", "3.45678", "0.0432", "0", "100", "1.606e-11", "free")
+                 for k in range(1, 4)) + (("31", "iso_P8R3_SOURCE_V3_v1", "Normalization", "1.0234", "0.0213", "0",
+                                          "100", "1", "free"),)
+    table = Table(title="free", columns=("#", "source", "param", "value", "error", "min", "max", "scale", "status"),
+                  rows=rows)
+    text = show(table, width=80)
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert all(f"4FGL J12{k:02d}.1-0547" in text for k in range(1, 4)) and "iso_P8R3_SOURCE_V3_v1" in text

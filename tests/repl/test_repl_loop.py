@@ -233,6 +233,13 @@ def test_nested_script_outcomes_are_printed_as_they_complete(factory, tmp_path: 
     assert repl.session.history == ["_freeze isodiff:Normalization", "_drop isodiff"]
 
 
+def test_a_failing_script_line_is_one_error_line_with_its_place(factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "s.xlat").write_text("_freeze isodiff:Normalization\n_fail\n_drop isodiff\n")
+    _, out, repl = drive(factory, ["run s.xlat\r", "quit\r"])
+    assert out.count("error:") == 1 and "s.xlat:2: _fail: this always fails" in " ".join(out.split()), out
+    assert "dropped" not in out and repl.session.history == ["_freeze isodiff:Normalization"]
+
+
 def test_input_history_file_is_separate_from_the_journal(factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     def make(console: Console, pipe) -> Repl:  # type: ignore[no-untyped-def]
         repl = factory(console, pipe)
@@ -283,6 +290,7 @@ def test_resume_stops_at_a_failing_line_and_keeps_what_ran(factory, tmp_path: Pa
 
     _, out, repl = drive(make, ["quit\r"])
     assert "error: resume stopped:" in out and "j.xlat:2" in out
+    assert out.count("error:") == 1, out  # the failing line is reported once, with its place
     assert repl.session.products["frozen"] == ["isodiff:Normalization"] and repl.session.journal is None
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import select
 import subprocess
 import sys
 import textwrap
@@ -11,11 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+from pty_helpers import SRC, terminals
 
-SRC = Path(__file__).resolve().parents[2] / "src"
 HEAVY = ("numpy", "astropy", "scipy", "healpy", "iminuit", "numba", "plotext")
-
-pty = pytest.importorskip("pty")
 
 # a slow command registered before the REPL starts, to cancel with Ctrl-C
 DRIVER = textwrap.dedent("""
@@ -39,82 +36,9 @@ DRIVER = textwrap.dedent("""
 """)
 
 
-class Terminal:
-    """A child process on a pseudo-terminal, read with timeouts."""
-
-    def __init__(self, argv: list[str], cwd: Path) -> None:
-        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(SRC), "HOME": str(cwd), "TERM": "xterm",
-               "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": "100", "LINES": "30", "XDG_STATE_HOME": str(cwd / "state")}
-        self.started = time.perf_counter()
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:  # the child: become the program
-            os.chdir(cwd)
-            os.execve(sys.executable, [sys.executable, *argv], env)
-        self.buffer = b""
-
-    def read_until(self, text: str, timeout: float = 15.0) -> str:
-        deadline = time.monotonic() + timeout
-        while text.encode() not in self.buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"{text!r} did not appear; got {self.buffer[-2000:]!r}")
-            ready, _, _ = select.select([self.fd], [], [], left)
-            if ready:
-                try:
-                    chunk = os.read(self.fd, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                self.buffer += chunk
-        found = self.buffer.decode(errors="replace")
-        if text not in found:
-            raise AssertionError(f"{text!r} did not appear; got {found[-2000:]!r}")
-        return found
-
-    def send(self, text: str) -> None:
-        os.write(self.fd, text.encode())
-
-    def wait(self, timeout: float = 15.0) -> int:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                ready, _, _ = select.select([self.fd], [], [], 0.1)
-                if ready:
-                    self.buffer += os.read(self.fd, 65536)
-            except OSError:
-                pass
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                return os.waitstatus_to_exitcode(status)
-        os.kill(self.pid, 9)
-        os.waitpid(self.pid, 0)
-        raise AssertionError("the REPL did not exit")
-
-    def close(self) -> None:
-        try:
-            os.close(self.fd)
-        except OSError:
-            pass
-
-
 @pytest.fixture
 def terminal(tmp_path: Path):  # type: ignore[no-untyped-def]
-    made: list[Terminal] = []
-
-    def start(*argv: str) -> Terminal:
-        t = Terminal(list(argv), tmp_path)
-        made.append(t)
-        return t
-
-    yield start
-    for t in made:
-        try:
-            os.kill(t.pid, 9)
-            os.waitpid(t.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        t.close()
+    yield from terminals(tmp_path)
 
 
 def test_repl_in_a_terminal_prompts_helps_and_quits(terminal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -48,7 +48,7 @@ def test_fit_session_in_the_repl(tmp_path: Path) -> None:
     text = require_shared("fermitools2026-crab1day", "model_nogal.xml").read_text()
     iso = require_shared("gammalib-p8r2-crab1day", "iso_P8R2_SOURCE_V6_v06.txt")
     (tmp_path / "crab.xml").write_text(text.replace('file="iso_P8R2_SOURCE_V6_v06.txt"', f'file="{iso}"'))
-    steps = ["model crab.xml\r", f"data cmap={srcmaps}\r", "freeze Cr", "\t", 0.4, "Ind", "\t", 0.4, "\r",
+    steps = ["model crab.xml\r", f"data cmap={srcmaps}\r", 1.0, "freeze Cr", "\t", 1.0, "Ind", "\t", 1.0, "\r",
              "fit\r", 0.5, "undo\r", "thaw 3\r", "quit\r"]
     out, repl = drive(Session(tmp_path), steps)
     assert "froze 1 parameter: Crab:Index" in out

@@ -51,7 +51,7 @@ def no_caldb(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def short(tmp_path_factory: pytest.TempPathFactory):
-    """The demo on the first 30 days (about 15 s): (folder, outcome, session)."""
+    """The demo on the first 30 days (about 15 s): (folder, outcome, session, nested outcomes)."""
     from xlat.commands.executor import Executor
     from xlat.session.state import Session
 
@@ -59,9 +59,12 @@ def short(tmp_path_factory: pytest.TempPathFactory):
     try:
         folder = tmp_path_factory.mktemp("demo")
         session = Session(folder)
-        outcome = Executor(session).run_tokens(["demo", "outdir=demo", "days=30"])
+        executor = Executor(session)
+        nested: list = []
+        executor.nested_listeners.append(nested.append)
+        outcome = executor.run_tokens(["demo", "outdir=demo", "days=30"])
         assert outcome.ok, outcome.error
-        return folder, outcome, session
+        return folder, outcome, session, nested
     finally:
         for k, v in saved.items():
             if v is not None:
@@ -93,16 +96,34 @@ def _pulls(numbers: dict[str, float], truth_folder: Path) -> dict[str, float]:
 
 
 def test_demo_runs_every_tutorial_step(short) -> None:
-    folder, outcome, _ = short
+    folder, outcome, _, _ = short
     for name in PRODUCTS:
         assert (folder / "demo" / name).is_file(), name
     text = render_result(outcome.result)
     assert "replayed tutorial_3c279.xlat (13 steps)" in text and "injected vs fitted" in text
+    assert "then: run sessions/result.xlat" in text
+
+
+def test_result_xlat_brings_back_the_like_fit(short) -> None:
+    """sessions/result.xlat (the fitted model, the data with like's edisp_bins, a fit) gives back like's
+    minimum: -log(Likelihood) equal to the one like printed, to the fit tolerance."""
+    from xlat.commands.executor import Executor
+    from xlat.commands.script import run_script
+    from xlat.session.state import Session
+
+    folder, _, session, nested = short
+    assert session.model is not None and session.data is not None and session.data.edisp_bins == -2
+    like = next(o.result for o in nested if o.command is not None and o.command.name == "like")
+    like_value = float(next(ln for ln in like.lines if ln.startswith("-log(Likelihood): ")).split(": ")[1])
+    fresh = Session(folder / "demo")
+    outcomes = run_script(Executor(fresh), folder / "demo" / "sessions" / "result.xlat")
+    assert [o.text.split()[0] for o in outcomes] == ["model", "data", "fit"]
+    assert fresh.fit_result.minus_log_likelihood == pytest.approx(like_value, abs=1e-3)  # ftol 1e-3
 
 
 def test_replay_history_is_the_script(short) -> None:
     """The session continues in the demo folder with the script's commands (canonical form) as history."""
-    folder, _, session = short
+    folder, _, session, _ = short
     commands = [parse_line(text) for _, text in read_script_lines(SCRIPT)]
     script = [format_command(c) for c in commands if c.mutates]
     assert session.history[-len(script) :] == script
@@ -111,13 +132,13 @@ def test_replay_history_is_the_script(short) -> None:
 
 
 def test_replay_gives_the_committed_numbers(short) -> None:
-    folder, _, _ = short
+    folder, _, _, _ = short
     _compare(demo_numbers(folder / "demo"), EXPECTED["days=30"])
 
 
 def test_replaying_again_is_bit_identical(short, tmp_path: Path) -> None:
     """Second run in the same folder: inputs reused, every number identical."""
-    folder, _, _ = short
+    folder, _, _, _ = short
     before = demo_numbers(folder / "demo")
     ft1 = folder / "demo" / "3C279_PH00.fits"
     mtime = ft1.stat().st_mtime_ns
@@ -128,7 +149,7 @@ def test_replaying_again_is_bit_identical(short, tmp_path: Path) -> None:
 
 
 def test_short_fit_recovers_the_injected_spectra(short) -> None:
-    folder, _, _ = short
+    folder, _, _, _ = short
     pulls = _pulls(demo_numbers(folder / "demo"), folder / "demo")
     assert len(pulls) == 6 and max(abs(p) for p in pulls.values()) < 3.0, pulls
 
@@ -191,6 +212,7 @@ def test_from_a_terminal_the_shell_opens_the_session_on_the_result(
     session = opened["session"]
     assert session.workdir == tmp_path / "xlat-demo"
     assert session.model is not None and "4FGL J1256.1-0547" in session.model  # model + data loaded
+    assert session.data is not None and session.data.edisp_bins == -2 and session.data.cmap is not None
 
 
 @pytest.mark.slow

@@ -24,8 +24,6 @@ from xlat.render.text import render_result
 from xlat.session.records import FitSummary
 from xlat.session.state import Session
 
-pytest.importorskip("xlat.session.analysis", reason="needs the like slice (BinnedAnalysis)")
-
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
@@ -74,6 +72,94 @@ def test_session_fit_equals_the_like_step(crab: Executor, tmp_path: Path) -> Non
     from xlat.repl.prompt import status_text
 
     assert status_text(crab.session) == f"-logL {summary.minus_log_likelihood:.2f}"
+
+
+def test_after_like_show_fit_plot_and_status_use_the_like_fit(tmp_path: Path) -> None:
+    """gtlike's step fits a model of its own: until the session builds its own analysis again, show fit,
+    plot (spectrum and maps), the prompt and the TUI status line show that fit."""
+    from xlat.repl.prompt import status_text
+    from xlat.tui.status import fit_info
+
+    srcmaps, xml = crab_files(tmp_path)
+    ex = Executor(Session(tmp_path))
+    like = ok(ex, f"like cmap={srcmaps} srcmdl={xml} save=no").result
+    analysis = ex.session.products["analysis"]
+    shown = ok(ex, "show fit").result
+    assert isinstance(shown, FitSummary) and f"-log(Likelihood): {shown.minus_log_likelihood:.10g}" in like.lines
+    assert shown.ts["Crab"] > 25 and any(line.startswith("TS value: ") for line in shown.lines)
+    spectrum = ok(ex, "plot spectrum").result
+    np.testing.assert_array_equal(spectrum.model_total, analysis.counts_spectrum().model_total)
+    residual = ok(ex, "plot residual").result
+    # 853 counts in the crab1day cube (MANIFEST §9 cntmap_gtbin); the residual map sums counts - model
+    assert residual.image.sum() == pytest.approx(853 - analysis.npred(), abs=1e-6)
+    assert status_text(ex.session) == f"-logL {shown.minus_log_likelihood:.2f}"
+    assert fit_info(ex.session).neg_log_like == pytest.approx(shown.minus_log_likelihood, rel=1e-12)
+    # the session's own model and data take over again
+    ok(ex, "model crab.xml")
+    ok(ex, f"data cmap={srcmaps}")
+    assert ex.session.like_analysis() is None and status_text(ex.session) == ""
+    assert "no fit yet" in fails(ex, "show fit").error
+
+
+def test_data_edisp_bins_fits_as_like_with_the_same_edisp_bins(tmp_path: Path, caldb: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """gtlike's edisp_bins on 'data': the session's fit equals 'like ... edisp_bins=-2' bit for bit (same
+    DRM from the crab1day ltcube, MANIFEST §1, and the P8R2_SOURCE_V6 CALDB); edisp_bins=0 goes back."""
+    monkeypatch.delenv("USE_BL_EDISP", raising=False)
+    srcmaps, xml = crab_files(tmp_path)
+    ltcube = require_shared("gammalib-p8r2-crab1day", "ltcube.fits.gz")
+    ex = Executor(Session(tmp_path))
+    ok(ex, "model crab.xml")
+    ok(ex, f"data cmap={srcmaps} expcube={ltcube} irfs=CALDB edisp_bins=-2")
+    with_edisp = ok(ex, "fit").result
+    assert ex.session.products["analysis"].like.edisp.value == -2
+    like = ok(Executor(Session(tmp_path)), f"like cmap={srcmaps} srcmdl={xml} expcube={ltcube} irfs=CALDB "
+                                             "edisp_bins=-2 save=no").result
+    assert f"-log(Likelihood): {with_edisp.minus_log_likelihood:.10g}" in like.lines
+    ok(ex, "data edisp_bins=0")
+    without = ok(ex, "fit").result
+    assert ex.session.products["analysis"].like.edisp.value == 0
+    # the dispersion moves -logL by a few units on these 853 counts (4918.48 vs 4915.00 measured)
+    assert abs(with_edisp.minus_log_likelihood - without.minus_log_likelihood) > 1.0
+    assert "edisp_bins=0" in ok(ex, "show data").result.title
+    assert ex.session.history[-3:] == ["fit", "data edisp_bins=0", "fit"]
+    # the DRM (seconds to compute) is kept by content of its inputs: back to -2 reuses it, same numbers
+    (drm, _), = ex.session.products["drm_cache"].values()
+    ok(ex, "data edisp_bins=-2")
+    again = ok(ex, "fit").result
+    assert ex.session.products["analysis"].like.edisp.drm is drm
+    assert again.minus_log_likelihood == pytest.approx(with_edisp.minus_log_likelihood, abs=1e-3)
+    # without a livetime cube there is no DRM: one line naming the parameter
+    ex2 = Executor(Session(tmp_path))
+    ok(ex2, "model crab.xml")
+    ok(ex2, f"data cmap={srcmaps} edisp_bins=-2")
+    assert "expcube" in fails(ex2, "fit").error
+
+
+def test_data_wmap_weights_the_likelihood(tmp_path: Path) -> None:
+    """A weights map on the counts grid enters ln L as gtlike's wmap: weight 1 everywhere changes nothing,
+    weight 0 in the lowest energy bin drops it from the statistic; 'wmap=none' removes it."""
+    from astropy.io import fits
+
+    srcmaps, _ = crab_files(tmp_path)
+    with fits.open(srcmaps) as h:
+        cube = np.ones_like(h[0].data, dtype=np.float32)
+        header = h[0].header.copy()
+        ebounds = h["EBOUNDS"].copy()
+    fits.HDUList([fits.PrimaryHDU(cube, header), ebounds]).writeto(tmp_path / "ones.fits")
+    cube[0] = 0.0
+    fits.HDUList([fits.PrimaryHDU(cube, header), ebounds]).writeto(tmp_path / "cut.fits")
+    ex = Executor(Session(tmp_path))
+    ok(ex, "model crab.xml")
+    ok(ex, f"data cmap={srcmaps}")
+    plain = -ex.session.analysis.log_like()
+    ok(ex, "data wmap=ones.fits")
+    assert -ex.session.analysis.log_like() == pytest.approx(plain, rel=1e-12)
+    ok(ex, "data wmap=cut.fits")
+    assert abs(-ex.session.analysis.log_like() - plain) > 1.0
+    ok(ex, "data wmap=none")
+    assert -ex.session.analysis.log_like() == pytest.approx(plain, rel=1e-12)
+    assert "not found" in fails(ex, "data wmap=nosuch.fits").error
 
 
 def test_refit_after_newpar_reuses_the_analysis(crab: Executor) -> None:
@@ -323,3 +409,63 @@ def test_moving_a_source_recomputes_its_map_only_and_undo_brings_the_file_map_ba
     ok(ex, "undo")
     # back at the first fit's values with the file's map again: the same -log(Likelihood), bit for bit
     assert -ex.session.analysis.log_like() == first
+
+
+def test_ts_with_tsmin_refits_the_null_model_with_the_ties(tmp_path: Path) -> None:
+    """tsmin=yes with a tie: in the null model (Crab removed) the tied parameter follows its target.
+
+    Closure: crab1day maps (MANIFEST §9) with a second point source "Twin" on the Crab's map whose
+    Integral follows the isotropic normalisation; the null ln L is also found by a 1-D bounded
+    minimisation over that normalisation (scipy), independent of the fitter and of TiedObjective.
+    """
+    from like_helpers import crab_inputs
+    from scipy.optimize import minimize_scalar
+
+    from xlat.core.fitting import FitOptions
+    from xlat.products.xml_model import read_source_model
+    from xlat.session.analysis import BinnedAnalysis
+    from xlat.session.fit_ops import minimise, tied_ts
+    from xlat.session.ties import Tie, apply_ties
+
+    data, _, maps = crab_inputs()
+    iso = require_shared("gammalib-p8r2-crab1day", "iso_P8R2_SOURCE_V6_v06.txt")
+    crab = require_shared("fermitools2026-crab1day", "model_nogal.xml").read_text()
+    twin = crab[crab.index('  <source type="PointSource"'):crab.index("</source_library>")].replace('"Crab"', '"Twin"')
+    text = crab.replace("</source_library>", twin + "</source_library>").replace(
+        'file="iso_P8R2_SOURCE_V6_v06.txt"', f'file="{iso}"')
+    (tmp_path / "twin.xml").write_text(text)
+    model = read_source_model(tmp_path / "twin.xml")
+    model.set_free("Twin:Index", False)
+    model.set_free("Twin:Integral", False)
+    maps["Twin"] = maps["Crab"]
+    analysis = BinnedAnalysis(data, model, maps)
+    # true(Twin:Integral) = 1e-7 x true(Normalization): about half the Crab's flux at the fit
+    ties = {"Twin:Integral": Tie("Twin:Integral", "Extragal_diffuse:Normalization", 1e-7)}
+    minimise(analysis, ties, FitOptions())
+    log_like1 = analysis.log_like()
+    fitted = model.snapshot()
+    ts = tied_ts(analysis, "Crab", ties)
+    assert model.snapshot().states == fitted.states  # parameters restored
+
+    norm, twin = model.parameter("Extragal_diffuse:Normalization"), model.parameter("Twin:Integral")
+    twin_fitted = twin.value
+
+    def null(value: float, follow: bool) -> float:
+        norm.set_value(value)
+        if follow:
+            apply_ties(model, ties.values())
+        else:
+            twin.set_value(twin_fitted)
+        return -analysis.like.log_like()
+
+    analysis.like.exclude({"Crab"})
+    try:
+        tied, held = (minimize_scalar(null, args=(follow,), bounds=(0.0, 100.0), method="bounded",
+                                      options={"xatol": 1e-8}) for follow in (True, False))
+    finally:
+        analysis.like.exclude(frozenset())
+        model.restore(fitted)
+    expected = 2.0 * (log_like1 + tied.fun)
+    assert ts == pytest.approx(expected, abs=2e-3)  # the fit's tolerance (ftol 1e-3 on -lnL)
+    # holding the follower fixed (the untied refit) gives another TS: the test can tell them apart
+    assert abs(2.0 * (log_like1 + held.fun) - expected) > 1.0

@@ -72,6 +72,7 @@ def test_status_line_before_and_after_a_fit(tmp_path: Path) -> None:
     ended = time.mktime((2026, 11, 25, 15, 2, 0, 0, 0, -1))
     text = status_text(info, FitTiming(1.234, ended))
     assert text == "-logL 1234.568 | converged | counts 853 / model 852.9 | fit 1.2 s 15:02"
+    assert status_text(info, FitTiming(0.043, ended)).endswith("| fit 0.04 s 15:02")  # a fast refit is not "0.0 s"
 
 
 def test_status_line_tolerates_a_record_without_the_fields(tmp_path: Path) -> None:

@@ -126,3 +126,18 @@ async def test_typed_plot_commands_fill_the_plot_pane(tmp_path: Path) -> None:
         # after a fit the pane draws the last plot command again: the counts map, not the spectrum
         assert app.plot_command == "plot counts" and app.plot_pane.record.kind == "counts"
         assert "error" not in str(app.plot_pane.render()).lower()
+
+
+async def test_after_like_the_plot_pane_and_status_show_its_fit(tmp_path: Path) -> None:
+    """gtlike's step fits a model of its own; the plot pane is redrawn with that fit (no session model)."""
+    srcmaps = crab_files(tmp_path)
+    session = Session(tmp_path)
+    app = XlatApp(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_line(pilot, app, f"like cmap={srcmaps} srcmdl=crab.xml save=no")
+        analysis = session.products["analysis"]
+        record = app.plot_pane.record
+        assert isinstance(record, SpectrumPlotData) and app.plot_pane.command == "plot"
+        assert list(record.model_total) == list(analysis.counts_spectrum().model_total)
+        status = str(app.query_one("#fit-status").render())
+        assert status.startswith(f"-logL {-analysis.log_like():.3f} | converged | counts 853 / model ")

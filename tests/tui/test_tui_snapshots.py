@@ -16,7 +16,7 @@ from test_tui_session import crab_files
 
 from xlat.commands.executor import Executor
 from xlat.session.state import Session
-from xlat.tui.app import XlatApp
+from xlat.tui.app import LIGHT, XlatApp
 
 pytestmark = pytest.mark.tui
 
@@ -73,3 +73,15 @@ def test_edit_box_at_80x24(snap_compare, tmp_path: Path) -> None:  # type: ignor
         await pilot.pause()
 
     assert snap_compare(loaded(tmp_path), terminal_size=(80, 24), run_before=edit)
+
+
+@pytest.mark.parametrize("pane", ["f2", "f3"])
+def test_light_theme_at_80x24(snap_compare, tmp_path: Path, pane: str) -> None:  # type: ignore[no-untyped-def]
+    """F6 switches to the light theme: the parameter table and the plot stay readable on white."""
+    async def light(pilot) -> None:  # type: ignore[no-untyped-def]
+        await show_loaded_plot(pilot)
+        await pilot.press("f6", pane)
+        await no_blink(pilot)
+        assert pilot.app.theme == LIGHT
+
+    assert snap_compare(loaded(tmp_path), terminal_size=(80, 24), run_before=light)

@@ -53,15 +53,28 @@ class Executor:
     nested_listeners: list[Callable[[Outcome], None]] = field(default_factory=list)
     _depth: int = field(default=0, repr=False)
 
-    def run_line(self, line: str) -> Outcome | None:
-        """Parse and run one line; ``None`` for a blank or comment line."""
+    def run_line(self, line: str, notify: bool = True) -> Outcome | None:
+        """Parse and run one line; ``None`` for a blank or comment line.
+
+        ``notify=False``: a nested outcome is not passed to the listeners (the caller reports it,
+        as the script runner does with the file and line number).
+        """
         try:
             cmd = parse_line(line)
         except XlatError as exc:
-            return Outcome(text=line, command=None, ok=False, error=str(exc))
+            outcome = Outcome(text=line, command=None, ok=False, error=str(exc))
+            if notify:
+                self.notify(outcome)
+            return outcome
         if cmd is None:
             return None
-        return self.run(cmd)
+        return self.run(cmd, notify)
+
+    def notify(self, outcome: Outcome) -> None:
+        """Pass the outcome of a nested command (run by another command) to the listeners."""
+        if self._depth > 0:
+            for listener in self.nested_listeners:
+                listener(outcome)
 
     def run_tokens(self, tokens: list[str]) -> Outcome:
         try:
@@ -70,17 +83,20 @@ class Executor:
             return Outcome(text=" ".join(tokens), command=None, ok=False, error=str(exc))
         return self.run(cmd)
 
-    def run(self, cmd: Command) -> Outcome:
+    def run(self, cmd: Command, notify: bool = True) -> Outcome:
         with self._lock:
             resolve = getattr(cmd, "resolve", None)
             if resolve is not None:  # names for numbers, before the text is recorded
                 try:
                     cmd = resolve(self.session)
                 except XlatError as exc:
-                    return Outcome(text=format_command(cmd), command=cmd, ok=False, error=str(exc))
-            return self._run(cmd)
+                    outcome = Outcome(text=format_command(cmd), command=cmd, ok=False, error=str(exc))
+                    if notify:
+                        self.notify(outcome)
+                    return outcome
+            return self._run(cmd, notify)
 
-    def _run(self, cmd: Command) -> Outcome:
+    def _run(self, cmd: Command, notify: bool = True) -> Outcome:
         text = format_command(cmd)
         with self._lock:
             outer = self._depth == 0
@@ -125,7 +141,6 @@ class Executor:
                 elapsed_s=elapsed,
                 internal=internal,
             )
-            if not outer:
-                for listener in self.nested_listeners:
-                    listener(outcome)
+            if notify:
+                self.notify(outcome)
             return outcome

@@ -1,8 +1,14 @@
-"""Session scripts (``*.xlat``): run them line by line through the executor, write them out."""
+"""Session scripts (``*.xlat``): run them line by line through the executor, write them out.
+
+A failing line is reported once, with the file and line number: when it stops the script
+as the :class:`ScriptError` of the command that runs the script; with ``keep_going`` as the
+outcome passed to the executor's listeners, its error prefixed with ``FILE:LINE:``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from xlat.commands.executor import Executor, Outcome
@@ -22,9 +28,13 @@ def iter_script(executor: Executor, path: str | Path, keep_going: bool = False,
     if depth > 20:
         raise ScriptError(f"{p}: scripts nested more than 20 deep (a script runs itself?)")
     for number, line in read_script_lines(p, journal=journal):
-        outcome = executor.run_line(line)
+        outcome = executor.run_line(line, notify=False)
         if outcome is None:
             continue
+        if outcome.ok:
+            executor.notify(outcome)
+        elif keep_going:
+            executor.notify(replace(outcome, error=f"{p.name}:{number}: {outcome.error}"))
         yield number, outcome
         if not outcome.ok and not keep_going:
             raise ScriptError(f"{p}:{number}: {outcome.error}  [{line.strip()}]")

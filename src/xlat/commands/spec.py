@@ -124,7 +124,12 @@ class ArgSpec:
         elif self.kind is Kind.CHOICE:
             matches = [c for c in self.choices if c.lower() == raw.lower()]
             if not matches:
-                raise ParameterError(f"{where} must be one of {', '.join(self.choices)}; got {raw!r}")
+                import difflib
+
+                close = difflib.get_close_matches(raw.lower(), [c.lower() for c in self.choices], n=1, cutoff=0.6)
+                hint = f"; did you mean '{self.choices[[c.lower() for c in self.choices].index(close[0])]}'?" \
+                    if close else ""
+                raise ParameterError(f"{where} must be one of {', '.join(self.choices)}; got {raw!r}{hint}")
             value = matches[0]
         else:
             value = raw

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -32,7 +33,10 @@ def atomic_output(path: str | Path, clobber: bool) -> Iterator[Path]:
     failed step never leaves a half-written output.
     """
     out = check_output(path, clobber)
-    fd, tmp_name = tempfile.mkstemp(prefix=".xlat-tmp-", suffix=f"-{out.name}", dir=out.parent or ".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=".xlat-tmp-", suffix=f"-{out.name}", dir=out.parent or ".")
+    except OSError as exc:
+        raise InputError(f"{out}: cannot create a file in {out.parent or '.'} ({exc.strerror or exc})") from None
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()
@@ -41,6 +45,14 @@ def atomic_output(path: str | Path, clobber: bool) -> Iterator[Path]:
         if not tmp.exists():
             raise InputError(f"{out}: nothing was written")
         os.replace(tmp, out)
+    except OSError as exc:
+        if exc.errno not in WRITE_ERRORS:
+            raise
+        raise InputError(f"{out}: cannot write the output ({exc.strerror or exc}); nothing was written") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+"""Errors of writing (full disk, quota, file too large, read-only file system): one-line errors."""

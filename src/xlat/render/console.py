@@ -29,13 +29,13 @@ def to_renderable(result: Any, ctx: RenderContext = PLAIN) -> RenderableType | N
 
 @to_renderable.register
 def _(result: Table, ctx: RenderContext = PLAIN) -> RenderableType | None:
-    return rich_table(result)
+    return rich_table(result, ctx.width)
 
 
 @to_renderable.register
 def _(result: StepReport, ctx: RenderContext = PLAIN) -> RenderableType | None:
     parts: list[RenderableType] = [Text(line) for line in result.lines] if ctx.chatter >= 2 else []
-    parts += [rich_table(t) for t in result.tables]
+    parts += [rich_table(t, ctx.width) for t in result.tables]
     return Group(*parts) if parts else None
 
 
@@ -60,5 +60,5 @@ def _(result: FitSummary, ctx: RenderContext = PLAIN) -> RenderableType | None:
     """gtlike's report as text, then the per-source table as a rich table (chatter >= 2)."""
     parts: list[RenderableType] = [Text("\n".join(result.lines).strip("\n"))]
     if result.table is not None and ctx.chatter >= 2:
-        parts.append(rich_table(result.table))
+        parts.append(rich_table(result.table, ctx.width))
     return Group(*parts)

@@ -102,7 +102,8 @@ def render_map(data: MapPlotData, width: int = 80, height: int = 24, color: bool
         raise ValueError(f"map image must be 2-D and not empty; got shape {image.shape}")
     diverging = data.kind in ("residual", "significance")
     y_labels = [_fmt(v) for v in data.y_range] if data.y_range else ["", ""]
-    margin = max(len(s) for s in y_labels) + 1 if data.y_range else 0
+    y_name = data.y_label if data.y_range else ""
+    margin = max(len(s) for s in [*y_labels, y_name]) + 1 if data.y_range else 0
     rows = max(2, height - 4)  # title, x coordinates, colour bar, spare line
     cols = max(4, width - margin)
     ny, nx = _fit(image.shape[0], image.shape[1], rows, cols, color)
@@ -112,6 +113,8 @@ def render_map(data: MapPlotData, width: int = 80, height: int = 24, color: bool
     lines = [(data.title or f"{data.kind} map").center(min(width, margin + len(_strip(body[0]))))[:width].rstrip()]
     for k, line in enumerate(body):
         label = y_labels[1] if k == 0 else y_labels[0] if k == len(body) - 1 else ""
+        if k == len(body) // 2 and 0 < k < len(body) - 1:
+            label = y_name  # the axis name on the middle row, between the edge coordinates
         lines.append(label.rjust(margin - 1) + " " + line if margin else line)
     lines.append(_x_axis(data, margin, len(_strip(body[0])), width))
     lines.append(_colorbar(low, high, stretch, diverging, data.unit or data.kind, width, color))

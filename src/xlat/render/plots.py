@@ -30,8 +30,9 @@ DATA_COLOR, TOTAL_COLOR, ZERO_COLOR = 12, 9, 8
 SOURCE_COLORS = (10, 13, 14, 11, 208, 141)
 SOURCE_MARKERS = ("+", "x", "~", "^", "%", "&")
 DATA_MARKER, TOTAL_MARKER, ERROR_MARKER = "●", "=", "│"
-MIN_RESIDUAL_HEIGHT = 14
-"""Below this many rows the residual panel is left out."""
+MIN_RESIDUAL_HEIGHT = 19
+"""Below this many rows the residual panel is left out (it needs 9: title, frame, 4 rows, ticks, label)."""
+RESIDUAL_ROWS = 9
 
 
 def render_plot(record: Any, width: int = 80, height: int = 24, color: bool = False, **options: Any) -> str:
@@ -72,7 +73,7 @@ def _tick_label(value: float) -> str:
 def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
     """Tick positions (log10 units) and labels for a log axis spanning log10 values lo..hi."""
     first, last = math.floor(lo), math.ceil(hi)
-    steps = (1.0,) if hi - lo > 1.5 else (1.0, 2.0, 5.0)
+    steps = (1.0,) if hi - lo > 2.5 else (1.0, 2.0, 5.0)
     positions = [math.log10(m) + e for e in range(first, last + 1) for m in steps]
     positions = [p for p in positions if lo - 1e-9 <= p <= hi + 1e-9]
     if len(positions) > 8:
@@ -184,18 +185,19 @@ def spectrum_plot(data: SpectrumPlotData, width: int = 80, height: int = 24, col
             fig.subplots(2, 1)
             top, bottom = fig.subplot(1, 1), fig.subplot(2, 1)
             _theme(fig, top, bottom)
-            top_height = max(8, round(plot_height * 0.64))
-            top.plot_size(width, top_height)
-            bottom.plot_size(width, plot_height - top_height)
+            bottom_height = max(RESIDUAL_ROWS, round(plot_height * 0.36))
+            top.plot_size(width, plot_height - bottom_height)
+            bottom.plot_size(width, bottom_height)
         x_lim = (math.log10(edges[0]), math.log10(edges[-1]))
         _draw_counts_panel(top, lx, counts, total, sources, x_lim, color)
-        top.title(data.title)
-        top.label("counts", axis="y")
+        # plotext writes a y label under the panel, where it reads as the label of what follows:
+        # the panels' quantities go in their titles instead
+        top.title(f"{data.title}: counts per energy bin" if data.title else "counts per energy bin")
         if with_residuals:
             rx, ry, re_ = _residuals(counts, total, residual)
             _draw_residual_panel(bottom, [lx[int(i)] for i in rx], ry, re_, x_lim, color)
+            bottom.title("residuals: (data-model)/model" if residual != "sigma" else "residuals: (data-model)/sqrt(model)")
             bottom.label("Energy (MeV)")
-            bottom.label("(data-model)/model" if residual != "sigma" else "(data-model)/sigma", axis="y")
         else:
             top.label("Energy (MeV)")
         text = _build(fig, color)

@@ -146,7 +146,8 @@ class Repl:
         try:
             for _, outcome in iter_script(self.executor, path, journal=True):
                 count += outcome.ok
-                self.printer.outcome(outcome, nested=True, show_result=False)
+                if outcome.ok:  # a failing line stops the replay: reported once, below, with its line number
+                    self.printer.outcome(outcome, nested=True, show_result=False)
         except XlatError as exc:
             self.printer.error(f"resume stopped: {exc}")
         self.printer.info(f"resumed {count} commands from {path}")

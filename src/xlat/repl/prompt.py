@@ -15,6 +15,9 @@ PROMPT_STYLE = {"prompt": "ansigreen bold", "status": "ansiyellow"}
 
 def status_text(session: Session) -> str:
     """A few words about the session for the prompt ('' when there is nothing to say)."""
+    like = session.like_analysis()
+    if like is not None:  # the like step's fit is the newest
+        return f"-logL {-like.log_like():.2f}"
     fit = session.products.get("fit")
     value = getattr(fit, "minus_log_likelihood", None)
     if isinstance(value, (int, float)):

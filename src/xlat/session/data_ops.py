@@ -21,9 +21,10 @@ if TYPE_CHECKING:
     from xlat.session.state import Session
 
 
-def set_data(session: Session, cmap: str, bexpmap: str, expcube: str, irfs: str, evtype: int | None) -> Table:
+def set_data(session: Session, cmap: str, bexpmap: str, expcube: str, irfs: str, evtype: int | None,
+             edisp_bins: int | None = None, wmap: str = "") -> Table:
     """Check and load the inputs, register them as products; the analysis is rebuilt when next needed."""
-    inputs = load_inputs(session.data, session.path, cmap, bexpmap, expcube, irfs, evtype)
+    inputs = load_inputs(session.data, session.path, cmap, bexpmap, expcube, irfs, evtype, edisp_bins, wmap)
     for role, path in inputs.files():
         if str(path.resolve()) not in session.pipeline.products:
             session.pipeline.record(role, "loaded", path)
@@ -92,7 +93,8 @@ def data_table(session: Session) -> Table:
         n_bins = cmap.counts.shape[0]
         title = (f"data: {cmap.geom.nx}x{cmap.geom.ny} {cmap.geom.proj} {cmap.geom.coordsys}, {n_bins} energy bins "
                  f"{cmap.energy_edges_mev[0]:g}-{cmap.energy_edges_mev[-1]:g} MeV, {int(round(cmap.counts.sum()))} counts; "
-                 f"irfs={data.irfs} evtype={'INDEF' if data.evtype is None else data.evtype}")
+                 f"irfs={data.irfs} evtype={'INDEF' if data.evtype is None else data.evtype} "
+                 f"edisp_bins={data.edisp_bins}" + (f" wmap={_short(str(data.wmap), session)}" if data.wmap else ""))
     else:
         title = "data: no counts cube loaded (data cmap=...)"
     return Table(title=title, columns=("product", "file", "made by", "state", "why"), rows=tuple(rows))

@@ -1,4 +1,5 @@
-"""gtlike's inputs loaded as existing products: ``data cmap=... bexpmap=... expcube=... irfs=... evtype=...``.
+"""gtlike's inputs loaded as existing products: ``data cmap=... bexpmap=... expcube=... irfs=... evtype=...``
+(and gtlike's ``edisp_bins`` and ``wmap``, which shape the likelihood of those inputs).
 
 ``cmap`` is a counts cube (gtbin CCUBE) or a source-maps file (gtsrcmaps output: the counts
 cube as primary plus one image HDU per source). The counts, the grid, the energy edges and
@@ -52,6 +53,8 @@ class DataInputs:
     expcube: Path | None = None
     irfs: str = "CALDB"
     evtype: int | None = None
+    edisp_bins: int = 0
+    wmap: Path | None = None
 
     def files(self) -> list[tuple[str, Path]]:
         """(role, path) of the files given."""
@@ -62,6 +65,8 @@ class DataInputs:
             out.append(("exposure", self.bexpmap))
         if self.expcube is not None:
             out.append(("ltcube", self.expcube))
+        if self.wmap is not None:
+            out.append(("weights", self.wmap))
         return out
 
 
@@ -83,10 +88,23 @@ def read_counts_info(path: Path) -> CountsInfo:
 
 
 def load_inputs(previous: DataInputs | None, resolve: Any, cmap: str = "", bexpmap: str = "", expcube: str = "",
-                irfs: str = "", evtype: int | None = None) -> DataInputs:
-    """New inputs: the given ones replace, the others are kept; every file is checked first."""
+                irfs: str = "", evtype: int | None = None, edisp_bins: int | None = None,
+                wmap: str = "") -> DataInputs:
+    """New inputs: the given ones replace, the others are kept; every file is checked first.
+
+    ``edisp_bins`` None keeps the previous value; ``wmap`` "none" removes the weights map.
+    """
     current = previous or DataInputs()
     changes: dict[str, Any] = {}
+    if edisp_bins is not None:
+        changes["edisp_bins"] = int(edisp_bins)
+    if wmap.strip().lower() == "none":
+        changes["wmap"] = None
+    elif wmap:
+        path = resolve(wmap)
+        if not path.is_file():
+            raise InputError(f"{path}: wmap (likelihood weights map) file not found")
+        changes["wmap"] = path
     for name, value in (("bexpmap", bexpmap), ("expcube", expcube)):
         if value:
             path = resolve(value)

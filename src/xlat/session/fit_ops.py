@@ -29,6 +29,7 @@ from xlat.session.ties import Tie, apply_ties
 
 if TYPE_CHECKING:
     from xlat.core.fitting import FitOptions, FitResult
+    from xlat.core.like_terms import EdispSetup
     from xlat.core.parameters import Parameter
     from xlat.core.source_model import SourceModel
     from xlat.session.analysis import BinnedAnalysis
@@ -63,11 +64,10 @@ def ensure_analysis(session: Session) -> BinnedAnalysis:
 def build_analysis(session: Session, model: SourceModel) -> BinnedAnalysis:
     """A BinnedAnalysis of the srcmaps file ``data cmap`` and the session's model object."""
     from xlat.core.like_data import LikeData
-    from xlat.products.like_files import read_weights_hdu
     from xlat.products.srcmaps import read_srcmaps
     from xlat.products.xml_model import load_source_templates
     from xlat.session.analysis import BinnedAnalysis
-    from xlat.session.like_inputs import check_model_files
+    from xlat.session.like_inputs import check_model_files, likelihood_weights
 
     data = session.data
     assert data is not None and data.cmap is not None
@@ -78,7 +78,7 @@ def build_analysis(session: Session, model: SourceModel) -> BinnedAnalysis:
     counts = found.counts
     if counts.energy is None:
         raise InputError(f"{path}: a binned likelihood needs a counts cube with an EBOUNDS table")
-    weights = read_weights_hdu(path) if data.cmap.has_weights else None
+    weights = likelihood_weights(data.wmap, path, counts) if data.wmap or data.cmap.has_weights else None
     like_data = LikeData(np.asarray(counts.data, dtype=np.float64), counts.energy.edges, weights)
 
     def loader(names: list[str]) -> object:
@@ -86,9 +86,27 @@ def build_analysis(session: Session, model: SourceModel) -> BinnedAnalysis:
 
     in_use = AnalysisMaps({name: smap.data for name, smap in found.maps.items()}, dict(session.map_keys or {}))
     in_use.cache["counts"] = counts
-    analysis = BinnedAnalysis(like_data, model, in_use.live, template_loader=loader, cancel=session.cancel)
+    analysis = BinnedAnalysis(like_data, model, in_use.live, edisp=edisp_setup(session, model, counts),
+                              template_loader=loader, cancel=session.cancel)
     session.products["analysis_maps"] = in_use
     return analysis
+
+
+def edisp_setup(session: Session, model: SourceModel, counts: Any) -> EdispSetup:
+    """gtlike's energy dispersion for ``data edisp_bins`` ($USE_BL_EDISP overrides it): the DRM at the map centre."""
+    import os
+
+    from xlat.core.like_terms import EdispSetup
+    from xlat.session.like_inputs import observation_drm, parse_edisp_value
+
+    data = session.data
+    assert data is not None
+    value = parse_edisp_value(data.edisp_bins, os.environ.get("USE_BL_EDISP"))
+    if value == 0 or not any(s.apply_edisp for s in model):
+        return EdispSetup(value)
+    drm = observation_drm(counts, value, data.expcube, data.irfs or "CALDB", data.evtype, "",
+                          session.products.setdefault("drm_cache", {}))
+    return EdispSetup(value, drm)
 
 
 # ---------------------------------------------------------------- ties in the fit
@@ -254,7 +272,35 @@ def run_ts(session: Session, names: Sequence[str], tsmin: bool) -> dict[str, flo
     targets = list(names) or analysis.ts_sources()
     for name in targets:
         session.require_model()[name]
+    if tsmin and session.ties:
+        return {name: tied_ts(analysis, name, session.ties) for name in targets}
     return {name: float(analysis.ts(name, reoptimize=tsmin)) for name in targets}
+
+
+def tied_ts(analysis: BinnedAnalysis, name: str, ties: dict[str, Tie]) -> float:
+    """TS with the null model refitted (tsmin=yes) as the session fits: tied parameters follow their targets.
+
+    Ties whose target belongs to the removed source are dropped (the follower stays at its value);
+    every parameter and the analysis's fit are restored afterwards.
+    """
+    from dataclasses import replace
+
+    like, model = analysis.like, analysis.model
+    log_like1 = like.log_like()
+    snapshot, previous = model.snapshot(), analysis.fit_result
+    like.exclude({name})
+    try:
+        log_like0 = like.log_like()
+        if like.free_names:
+            free = set(like.free_names)
+            kept = {k: t for k, t in ties.items() if t.target in free and not k.startswith(f"{name}:")}
+            minimise(analysis, kept, replace(analysis.options, hesse=False))
+            log_like0 = max(like.log_like(), log_like0)
+    finally:
+        like.exclude(frozenset())
+        model.restore(snapshot)
+        analysis.fit_result = previous
+    return 2.0 * (log_like1 - log_like0)
 
 
 def flux_rows(session: Session, names: Sequence[str], emin: float, emax: float) -> FluxResult:

@@ -25,6 +25,20 @@ class FittingVerbs:
 
         return ensure_analysis(self)
 
+    def like_analysis(self: Session) -> Any:
+        """The fitted analysis of the last ``like`` run while it is newer than the session's own, else None.
+
+        ``like`` (gtlike) fits a model of its own, read from its srcmdl; it stays the newest fit
+        until a session command builds the analysis of the session's model and data again
+        (fit, error, ts, flux, steppar) or ``model`` / ``data`` replace them.
+        """
+        analysis = self.products.get("analysis")
+        if analysis is None or getattr(analysis, "fit_result", None) is None:
+            return None
+        if self.model is not None and analysis.model is self.model:
+            return None
+        return analysis
+
     def fit(self: Session, optimizer: str = "MINUIT", ftol: float = 1e-3, toltype: str = "ABS", ts: bool = True,
             tsmin: bool = False) -> Any:
         """Fit the free parameters (gtlike's optimizer, ftol, toltype); TS of point sources unless ``ts=False``."""
@@ -98,14 +112,22 @@ class FittingVerbs:
         """Counts spectrum with the summed model and each source (gtlike plot=yes)."""
         from xlat.session.fit_ops import ensure_analysis
 
+        like = self.like_analysis()
+        if like is not None:
+            return like.counts_spectrum(title="Counts spectrum (like)")
         return ensure_analysis(self).counts_spectrum(title="Counts spectrum")
 
     def plot_map(self: Session, kind: str = "counts", emin: float | None = None, emax: float | None = None) -> Any:
         """Counts, model, residual or significance map summed over the energy bins in [emin, emax] MeV."""
         from xlat.errors import FitError
+        from xlat.session.datasets import read_counts_info
         from xlat.session.fit_ops import ensure_analysis
         from xlat.session.plot_ops import map_record
 
+        like, run = self.like_analysis(), self.products.get("like_run")
+        if like is not None and run is not None:
+            cube = None if kind == "counts" else like.model_map()
+            return map_record(kind, read_counts_info(run.cmap), cube, emin, emax)
         if self.data is None or self.data.cmap is None:
             raise FitError("plot: no data; load a counts cube with 'data cmap=...'")
         cube = None if kind == "counts" else ensure_analysis(self).model_map()

@@ -15,6 +15,7 @@ DRM is computed at the counts-map centre from the livetime cube and the IRFs.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -58,7 +59,8 @@ def load_analysis(cmap: str | Path, srcmdl: str | Path, *, expcube: str | Path |
                   edisp_bins: int = 0, use_bl_edisp: str | None = None, wmap: str | Path | None = None,
                   psfcorr: bool = True, optimizer: str = "NEWMINUIT", ftol: float = 1e-3, toltype: str = "ABS",
                   base_dir: str | Path | None = None, caldb: str = "", environ: Mapping[str, str] | None = None,
-                  progress: Progress = NO_PROGRESS, cancel: CancelToken = NEVER_CANCEL) -> BinnedAnalysis:
+                  progress: Progress = NO_PROGRESS, cancel: CancelToken = NEVER_CANCEL,
+                  drm_cache: dict | None = None) -> BinnedAnalysis:
     """A BinnedAnalysis from a srcmaps file (``cmap``) and an XML model, checked before any fit."""
     cmap, srcmdl = Path(cmap), Path(srcmdl)
     value = parse_edisp_value(edisp_bins, use_bl_edisp)
@@ -73,11 +75,11 @@ def load_analysis(cmap: str | Path, srcmdl: str | Path, *, expcube: str | Path |
     if missing:
         maps.update(_compute_maps(missing, model, counts, srcmdl, cmap, _given(expcube), _given(bexpmap), irfs,
                                   evtype, value, psfcorr, base_dir, caldb, progress, cancel))
-    weights = _weights(_given(wmap), cmap, counts)
+    weights = likelihood_weights(_given(wmap), cmap, counts)
     data = LikeData(np.asarray(counts.data, dtype=np.float64), counts.energy.edges, weights)
     drm = None
     if value != 0 and any(s.apply_edisp for s in model):
-        drm = observation_drm(counts, value, _given(expcube), irfs, evtype, caldb)
+        drm = observation_drm(counts, value, _given(expcube), irfs, evtype, caldb, drm_cache)
 
     def loader(names: list[str]) -> object:
         return load_source_templates(model, names, base_dir=base_dir, environ=environ, xml_path=srcmdl)
@@ -138,7 +140,7 @@ def _compute_maps(missing: list[Source], model: SourceModel, counts: CountsCube,
     return out
 
 
-def _weights(wmap: Path | None, cmap: Path, counts: CountsCube) -> np.ndarray | None:
+def likelihood_weights(wmap: Path | None, cmap: Path, counts: CountsCube) -> np.ndarray | None:
     """A weights map: ``wmap`` (a cube on the counts grid) or the srcmaps file's __weights__ HDU."""
     shape = counts.data.shape
     if wmap is not None:
@@ -154,12 +156,44 @@ def _weights(wmap: Path | None, cmap: Path, counts: CountsCube) -> np.ndarray | 
 
 
 def observation_drm(counts: CountsCube, value: int, expcube: Path | None, irfs: str, evtype: int | None,
-                    caldb: str) -> Drm:
-    """The energy-dispersion matrix at the counts-map centre for edisp value ``value`` (reference §8.3)."""
-    from xlat.session.steps.irfs import caldb_index, resolve_response
+                    caldb: str, cache: dict[tuple, tuple[Drm, list[str]]] | None = None) -> Drm:
+    """The energy-dispersion matrix at the counts-map centre for edisp value ``value`` (reference §8.3).
 
+    ``cache`` (a session's ``products["drm_cache"]``) keeps matrices by what they depend on: the
+    livetime cube's content (sha256), the IRFs and CALDB, the energy edges and the map centre; the
+    like, model and session fit steps on the same inputs then compute it once (seconds each). The
+    warnings of the computation (e.g. the approximate built-in response) are given again on reuse.
+    """
     if expcube is None:
         raise ParameterError(f"edisp_bins={value}: energy dispersion needs the livetime cube (expcube) for the DRM")
+    key = None
+    if cache is not None and expcube.is_file():
+        from xlat.session.history import file_digest
+
+        geom = counts.header
+        key = (file_digest(expcube), value, irfs, evtype, caldb, os.environ.get("CALDB"), os.environ.get("FERMI_DIR"),
+               counts.energy.edges.tobytes() if counts.energy is not None else b"",
+               geom.get("CRVAL1"), geom.get("CRVAL2"), geom.get("CTYPE1"))
+        if key in cache:
+            drm, messages = cache[key]
+            for message in messages:
+                warnings.warn(message, XlatWarning, stacklevel=2)
+            return drm
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", XlatWarning)
+        drm = _observation_drm(counts, value, expcube, irfs, evtype, caldb)
+    messages = [str(w.message) for w in caught if issubclass(w.category, XlatWarning)]
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if key is not None and cache is not None:
+        cache[key] = (drm, messages)
+    return drm
+
+
+def _observation_drm(counts: CountsCube, value: int, expcube: Path, irfs: str, evtype: int | None,
+                     caldb: str) -> Drm:
+    from xlat.session.steps.irfs import caldb_index, resolve_response
+
     lc = read_ltcube(expcube)
     response = resolve_response(caldb_index(caldb), irfs, evtype, counts.header, str(expcube), edisp=True)
     geom = counts.geom

@@ -108,16 +108,17 @@ def source_table(summary: LikeSummary) -> Table:
     rows = []
     for src in summary.sources:
         s = src.lines
-        ts = "" if s.ts is None else f"{s.ts:.2f}"
+        ts = "" if s.ts is None else f"{s.ts:.1f}"
         flux = "n/a" if s.flux is None else _pm(s.flux, s.flux_error)
         eflux = "n/a" if src.energy_flux.value is None else _pm(src.energy_flux.value, src.energy_flux.error)
-        rows.append((s.name, src.kind.replace("Source", ""), f"{src.npred:.2f}", ts, flux, eflux))
+        rows.append((s.name, src.kind.replace("Source", ""), f"{src.npred:.1f}", ts, flux, eflux))
     return Table("Sources (flux in ph/cm^2/s, energy flux in MeV/cm^2/s)",
                  ("source", "type", "Npred", "TS", "flux", "energy flux"), tuple(rows))
 
 
 def _pm(value: float, error: float) -> str:
-    return f"{value:.4g}" + (f" +/- {error:.2g}" if error > 0 else "")
+    """Value ± error, short enough for an 80-column table (the gtlike lines above keep 6 digits)."""
+    return f"{value:.3g}" + (f"±{error:.2g}" if error > 0 else "")
 
 
 def point_source_bin_fluxes(analysis: BinnedAnalysis) -> dict[str, np.ndarray]:

@@ -80,7 +80,8 @@ def compute_maps(session: Session, sources: list[Source], cache: dict[str, Any] 
                        "give the livetime cube with 'data expcube=LTCUBE' (and bexpmap= for diffuse sources) "
                        "so that xlat recomputes it, or make new maps with 'srcmaps'")
     params = SimpleNamespace(expcube=str(data.expcube), bexpmap=str(data.bexpmap) if data.bexpmap else "none",
-                             irfs=data.irfs or "CALDB", evtype=data.evtype, caldb="", emapbnds=False)
+                             irfs=data.irfs or "CALDB", evtype=data.evtype, caldb="", emapbnds=False,
+                             edisp_bins=data.edisp_bins)
     cache = {} if cache is None else cache
     if "observation" not in cache:
         counts = cache["counts"] if "counts" in cache else read_srcmaps(data.cmap.path, []).counts

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from xlat.core.geom import SkyGeom
     from xlat.session.datasets import CountsInfo
 
-UNITS = {"counts": "counts", "model": "counts", "residual": "counts", "significance": "sigma"}
+UNITS = {"counts": "counts/pixel", "model": "counts/pixel", "residual": "counts/pixel", "significance": "sigma"}
+"""Units of the colour bar: terminal cells average several map pixels (render/maps.py)."""
 
 
 def energy_planes(edges_mev: np.ndarray, emin: float | None, emax: float | None) -> slice:
@@ -71,5 +72,10 @@ def map_record(kind: str, cmap: CountsInfo, model_cube: np.ndarray | None, emin:
         if image is None:
             image = significance(counts, model)
     edges = cmap.energy_edges_mev
-    title = f"{kind} map, {edges[planes.start]:.4g}-{edges[planes.stop]:.4g} MeV"
+    title = f"{kind} map, {_mev(edges[planes.start])}-{_mev(edges[planes.stop])} MeV"
     return MapPlotData(image=image, kind=kind, title=title, unit=UNITS[kind], **axes(cmap.geom))
+
+
+def _mev(value: float) -> str:
+    """An energy edge as people write it: 200, 20000, 316.2 (not 2e+04)."""
+    return f"{value:.0f}" if value >= 100 else f"{value:.4g}"

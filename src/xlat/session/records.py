@@ -38,6 +38,19 @@ class ParameterUpdate:
 
 
 @dataclass(frozen=True)
+class LikeRun:
+    """What the ``like`` step (gtlike) leaves besides its analysis: the srcmaps file it fitted and its TS.
+
+    ``plot`` and ``show fit`` use it while that analysis is the session's newest fit (see
+    ``Session.like_analysis``).
+    """
+
+    cmap: Any
+    ts: dict[str, float] = field(default_factory=dict)
+    tsmin: bool = False
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     """A model was loaded: where from and what it holds."""
 

@@ -44,8 +44,8 @@ def parameter_table(model: SourceModel, ties: dict[str, Tie], free_only: bool = 
             if free_only and not (param.free or ref in ties):
                 continue
             bounds = ("", "") if not param.bounded else (_g(param.min), _g(param.max))
-            rows.append((str(number), source.name, param.name, _g(param.value, 8), _g(param.error, 4),
-                         *bounds, _g(param.scale, 6), _status(ref, param, ties)))
+            rows.append((str(number), source.name, param.name, _g(param.value, 6), _g(param.error, 3),
+                         *bounds, _g(param.scale, 4), _status(ref, param, ties)))
     what = "free parameters" if free_only else "parameters"
     title = f"{what}: {len(rows)} shown, {n_free(model)} free of {number}"
     columns = ("#", "source", "param", "value", "error", "min", "max", "scale", "status")

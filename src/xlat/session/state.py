@@ -144,7 +144,7 @@ class Session(FittingVerbs):
         self.ties = dict(state.ties)
         restore_parameters(state)
         analysis = self.products.get("analysis")
-        if analysis is not None:  # its covariance (flux errors) must be the restored fit's
+        if analysis is not None and analysis.model is self.model:  # its covariance (flux errors): the restored fit's
             analysis.fit_result = getattr(self.fit_result, "result", None)
 
     @contextmanager
@@ -258,11 +258,11 @@ class Session(FittingVerbs):
 
     # ------------------------------------------------------------ data
     def set_data(self, cmap: str = "", bexpmap: str = "", expcube: str = "", irfs: str = "",
-                 evtype: int | None = None) -> Any:
-        """Load gtlike's inputs (existing products); inputs not given are kept."""
+                 evtype: int | None = None, edisp_bins: int | None = None, wmap: str = "") -> Any:
+        """Load gtlike's inputs (existing products) and gtlike's edisp_bins / wmap; inputs not given are kept."""
         from xlat.session import data_ops
 
-        return data_ops.set_data(self, cmap, bexpmap, expcube, irfs, evtype)
+        return data_ops.set_data(self, cmap, bexpmap, expcube, irfs, evtype, edisp_bins, wmap)
 
     def note_step(self, step: str, files: list[tuple[str, str]], parameters: dict[str, str],
                   rebuild: Any = None) -> list[str]:
@@ -298,11 +298,17 @@ class Session(FittingVerbs):
         return data_table(self)
 
     def show_fit(self) -> Any:
-        """The last fit result (``show fit``)."""
+        """The last fit result (``show fit``): the session's, or that of a newer ``like`` run."""
         from xlat.errors import FitError
 
+        like = self.like_analysis()
+        if like is not None:
+            from xlat.session.fit_ops import summarize
+
+            run = self.products.get("like_run")
+            return summarize(like, dict(run.ts) if run is not None else {}, run.tsmin if run is not None else False)
         if self.fit_result is None:
-            raise FitError("no fit yet: load data and a model, then run 'fit'")
+            raise FitError("no fit yet: load data and a model, then run 'fit' (or 'like')")
         return self.fit_result
 
     # ------------------------------------------------------------ output

@@ -1,7 +1,7 @@
 """The status line: -log(Likelihood), fit status, observed vs model counts, last fit time.
 
-The numbers come from the session's last fit record (``session.products["fit"]``, else
-the fit of the ``like`` step's analysis) and the analysis it belongs to, read by attribute name so that the line degrades to
+The numbers come from the session's last fit record (``session.products["fit"]``, or the fit
+of the ``like`` step's analysis when that is newer: ``Session.like_analysis``) and the analysis it belongs to, read by attribute name so that the line degrades to
 "no fit" rather than failing when a record lacks a field. The fit time is the TUI's own
 measurement of the last fitting command (its Outcome's elapsed time and when it ended).
 """
@@ -74,10 +74,9 @@ def _status_text(fit: Any) -> tuple[str, bool]:
 
 def fit_info(session: Any) -> FitInfo | None:
     """The last fit of ``session``, or None before any fit."""
-    analysis = session.products.get("analysis")
-    fit = session.products.get("fit")
-    if fit is None:  # gtlike's step (like) keeps its fit in the analysis
-        fit = getattr(analysis, "fit_result", None)
+    like = session.like_analysis() if hasattr(session, "like_analysis") else None
+    analysis = like if like is not None else session.products.get("analysis")
+    fit = like.fit_result if like is not None else session.products.get("fit")  # like keeps its fit in its analysis
     if fit is None:
         return None
     value = _number(fit, LOGL_NAMES)
@@ -106,5 +105,6 @@ def status_text(info: FitInfo | None, timing: FitTiming | None) -> str:
     if info.observed is not None or info.predicted is not None:
         parts.append(f"counts {_count(info.observed)} / model {_count(info.predicted)}")
     if timing is not None:
-        parts.append(f"fit {timing.elapsed_s:.1f} s {time.strftime('%H:%M', time.localtime(timing.ended_at))}")
+        took = f"{timing.elapsed_s:.1f}" if timing.elapsed_s >= 0.95 else f"{timing.elapsed_s:.2f}"  # not "0.0 s"
+        parts.append(f"fit {took} s {time.strftime('%H:%M', time.localtime(timing.ended_at))}")
     return " | ".join(parts)

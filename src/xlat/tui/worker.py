@@ -25,9 +25,9 @@ log = logging.getLogger(__name__)
 
 FIT_COMMANDS = ("fit", "like")
 """Commands whose time the status line shows as the last fit time."""
-REDRAW_AFTER = ("fit",)
-"""Commands after which the plot is drawn again with the new model (``like`` fits a model of its
-own, which ``plot`` does not see: ``like plot=yes`` draws that one)."""
+REDRAW_AFTER = ("fit", "like")
+"""Commands after which the plot is drawn again with the new model (after ``like``, ``plot`` draws
+the like step's fit: ``Session.like_analysis``)."""
 
 
 def fit_like(outcome: Outcome | None, names: tuple[str, ...] = FIT_COMMANDS) -> bool:
@@ -64,7 +64,8 @@ def replay_script(executor: Executor, path: Path, progress: Progress, plot_line:
     task = progress.task(f"replay {path.name}", total=total)
     try:
         for _, outcome in iter_script(executor, path):
-            post(NestedOutcome(outcome))
+            if outcome.ok:  # a failing line stops the replay: reported once, with its line number
+                post(NestedOutcome(outcome))
             count += outcome.ok
             fitted = fitted or fit_like(outcome, REDRAW_AFTER)
             task.advance()

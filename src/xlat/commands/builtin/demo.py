@@ -116,15 +116,18 @@ class Demo(Command):
         script = steps.script_path()
         steps_run = 0
         for _, outcome in iter_script(inner, script):
-            _forward(executor, outcome)
+            if outcome.ok:  # a failing line stops the demo: reported once, as the demo's error (FILE:LINE)
+                _forward(executor, outcome)
             steps_run += 1
         replayed = time.perf_counter() - replay_start
         _hand_over(executor, inner)
+        result = steps.write_result_script(folder)
         items: list[Any] = [
             Message(
                 f"demo: {made}; replayed {script.name} ({steps_run} steps) "
                 f"in {replayed:.1f} s; products in {folder}"
-            )
+            ),
+            Message(f"to continue later: cd {folder} && xlat, then: run {result.relative_to(folder)}"),
         ]
         table = steps.fit_table(folder)
         if table is not None:
@@ -158,9 +161,15 @@ def _forward(executor: Executor, outcome: Outcome) -> None:
 
 
 def _hand_over(executor: Executor, inner: Executor) -> None:
-    """The outer session continues from the demo's: its folder, products and history."""
-    session = executor.session
-    session.workdir = inner.session.workdir
-    session.products.update(inner.session.products)
-    for text in inner.session.history:
+    """The outer session continues from the demo's: its folder, products, data, model state and history."""
+    session, done = executor.session, inner.session
+    session.workdir = done.workdir
+    session.products.update(done.products)
+    session.data = done.data
+    session.ties = dict(done.ties)
+    session.map_keys = done.map_keys
+    session.pipeline = done.pipeline
+    for path in done.input_files():
+        session.note_input(path)
+    for text in done.history:
         session.record(text)

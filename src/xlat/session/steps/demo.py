@@ -147,6 +147,30 @@ def fit_table(folder: Path) -> Table | None:
     )
 
 
+RESULT_SCRIPT = Path("sessions") / "result.xlat"
+"""Written into the demo folder: the session part of the tutorial script (the fitted model, the data
+and the fit), so that ``xlat`` started there later continues from the demo's result."""
+
+
+def write_result_script(folder: Path) -> Path:
+    """``sessions/result.xlat`` in ``folder``: the script's session lines (``model FILE.xml``, ``data``), then ``fit``.
+
+    The fit starts at like's minimum. It is not in the tutorial script, which must not fail on data
+    too short to constrain every free parameter (like only warns there).
+    """
+    from xlat.session.history import read_script_lines
+
+    lines = [text for _, text in read_script_lines(script_path())]
+    start = next(i for i, text in enumerate(lines) if text.startswith("model ") and "=" not in text)
+    session_part = [text for text in lines[start:] if not text.startswith("plot")] + ["fit"]
+    path = folder / RESULT_SCRIPT
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = ["# xlat demo: the fitted model and the data of the tutorial, and a fit from like's minimum",
+              "# (run it in this folder: xlat, then run sessions/result.xlat)"]
+    path.write_text("\n".join(header + session_part) + "\n", encoding="utf-8")
+    return path
+
+
 def check_outdir(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: demo outdir exists and is not a folder")

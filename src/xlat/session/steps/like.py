@@ -5,7 +5,8 @@ srcmaps file (``cmap``) and the model, fit with ``optimizer``/``ftol``/``toltype
 from HESSE / the Hessian), compute TS for point sources with free parameters (refitted with
 tsmin=yes, renormalised otherwise), print the per-source results, write results.dat and
 counts_spectra.fits (``save``) and the fitted model (``sfile``). $USE_BL_EDISP overrides
-``edisp_bins`` (read here). The fitted analysis stays in ``session.products['analysis']``.
+``edisp_bins`` (read here). The fitted analysis stays in ``session.products['analysis']`` (with
+``products['like_run']``), where ``plot`` and ``show fit`` find it (``Session.like_analysis``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from xlat.products.atomic import check_output
 from xlat.products.like_files import write_counts_spectra, write_results_dat
 from xlat.session.like_inputs import load_analysis
 from xlat.session.like_report import gtlike_lines, point_source_bin_fluxes, source_table, status_lines, summarize
+from xlat.session.records import LikeRun
 from xlat.session.results import ResultGroup, StepReport
 from xlat.session.state import Session
 from xlat.session.steps.common import Params, warn
@@ -50,7 +52,7 @@ def run_like(session: Session, cmd: Params) -> object:
         irfs=cmd.irfs, edisp_bins=cmd.edisp_bins, use_bl_edisp=os.environ.get("USE_BL_EDISP"),
         wmap=session.path(cmd.wmap) if _none(cmd.wmap) else None, psfcorr=cmd.psfcorr, optimizer=cmd.optimizer,
         ftol=cmd.ftol, toltype=cmd.toltype, base_dir=session.workdir, caldb=cmd.caldb,
-        progress=session.progress, cancel=session.cancel)
+        progress=session.progress, cancel=session.cancel, drm_cache=session.products.setdefault("drm_cache", {}))
     session.note_input(session.path(cmap))
     session.note_input(session.path(cmd.srcmdl))
     result = analysis.fit(minos=_minos(cmd.minos, analysis.free_parameter_names()))
@@ -74,7 +76,8 @@ def run_like(session: Session, cmd: Params) -> object:
         outputs += [str(session.path(cmd.results)), str(session.path(cmd.specfile))]
     lines += status_lines(summary)
     lines.append(f"Elapsed CPU time: {time.process_time() - start:.2f}")
-    session.products["analysis"] = analysis
+    session.products["analysis"] = analysis  # plot and show fit use it while it is the newest fit
+    session.products["like_run"] = LikeRun(session.path(cmap), dict(ts), bool(cmd.tsmin))
     tables = (source_table(summary),) if cmd.chatter >= 2 else ()
     report = StepReport("like", tuple(lines), tables, tuple(outputs))
     if cmd.plot:

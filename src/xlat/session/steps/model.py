@@ -176,7 +176,8 @@ def _dispersed_counts(
 ) -> Iterator[tuple[str, np.ndarray]]:
     """Per-source counts with energy dispersion, from the likelihood's terms (reference §8.3)."""
     expcube = optional_path(session, cmd.expcube)
-    drm = observation_drm(counts, edisp_value, expcube, cmd.irfs, cmd.evtype, getattr(cmd, "caldb", ""))
+    drm = observation_drm(counts, edisp_value, expcube, cmd.irfs, cmd.evtype, getattr(cmd, "caldb", ""),
+                          session.products.setdefault("drm_cache", {}))
     data = LikeData(np.asarray(counts.data, dtype=np.float64), counts_edges(counts))
     like = BinnedLikelihood(data, model, {k: v.data for k, v in maps.items()}, EdispSetup(edisp_value, drm))
     for src in sources:
