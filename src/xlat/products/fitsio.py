@@ -30,13 +30,19 @@ def expand_file_list(value: str | Path, what: str = "input") -> list[Path]:
     return [Path(text).expanduser()]
 
 
-def open_fits(path: str | Path, what: str = "FITS file") -> fits.HDUList:
-    """Open a FITS file fully (data read eagerly), turning every failure into a one-line error."""
+def _existing_file(path: str | Path, what: str) -> Path:
+    """``path`` as a Path; a one-line error when it does not exist or is a folder."""
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: {what} not found")
     if p.is_dir():
         raise InputError(f"{p}: is a folder, expected a {what}")
+    return p
+
+
+def open_fits(path: str | Path, what: str = "FITS file") -> fits.HDUList:
+    """Open a FITS file fully (data read eagerly), turning every failure into a one-line error."""
+    p = _existing_file(path, what)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AstropyUserWarning)
@@ -70,11 +76,7 @@ def lazy_fits_file(path: str | Path, what: str = "FITS file") -> Iterator[fits.H
     Same one-line errors as :func:`open_fits` for a missing or non-FITS file; a truncated HDU
     fails when it is read.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: {what} not found")
-    if p.is_dir():
-        raise InputError(f"{p}: is a folder, expected a {what}")
+    p = _existing_file(path, what)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AstropyUserWarning)
