@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
+from astropy.utils.exceptions import AstropyUserWarning
 
 from xlat.core.types import FloatArray
 from xlat.errors import FileFormatError, InputError
@@ -57,9 +59,11 @@ def ft2_column_names(path: str | Path | Sequence[str | Path], extname: str = "SC
     if not p.exists():
         raise InputError(f"{p}: FT2 spacecraft file not found")
     try:
-        with fits.open(p, memmap=False) as hdul:
-            hdu = get_hdu(hdul, extname, p, "an FT2 spacecraft file")
-            return [str(n).upper() for n in hdu.columns.names]
+        with warnings.catch_warnings():  # a truncated file: the one-line error below, not astropy's warning
+            warnings.simplefilter("ignore", AstropyUserWarning)
+            with fits.open(p, memmap=False) as hdul:
+                hdu = get_hdu(hdul, extname, p, "an FT2 spacecraft file")
+                return [str(n).upper() for n in hdu.columns.names]
     except (OSError, ValueError, TypeError, EOFError):
         open_fits(p, "FT2 spacecraft file").close()  # raises the one-line reason
         raise
