@@ -117,3 +117,16 @@ def test_bad_options_are_refused():
         FitOptions("DRMNGB", minos=("Crab:Index",))
     with pytest.raises(ParameterError, match="toltype"):
         FitOptions(toltype="LOOSE")
+
+
+@pytest.mark.parametrize("optimizer", ["NEWMINUIT", "DRMNFB", "DRMNGB", "LBFGS"])
+def test_parameter_held_at_a_bound_far_from_the_minimum_is_at_limit_not_failed(optimizer: str) -> None:
+    """Index bounded to [-5, -4.9] while the data want about -2.23: every optimizer stops at -4.9 and says
+    "at a limit" (the quasi-Newton ones said "failed: Hessian not positive-definite, freeze a parameter")."""
+    data, model, maps = crab_inputs()
+    model.set_value("Crab:Index", -4.95)
+    model.parameter("Crab:Index").set_bounds(-5.0, -4.9)
+    r = fit(LikeObjective(BinnedLikelihood(data, model, maps)), FitOptions(optimizer))
+    assert r.status.code == AT_LIMIT and r.at_limit == ("Crab:Index",), str(r.status)
+    assert "Crab:Index at a limit" in str(r.status) and "widen the bounds" in str(r.status)
+    assert r.values[r.names.index("Crab:Index")] == pytest.approx(-4.9, abs=1e-6)

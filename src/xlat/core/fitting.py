@@ -389,13 +389,14 @@ def _qn_status(success: bool, message: str, cov_ok: bool, at_limit: tuple[str, .
                          "start from better values or use optimizer=NEWMINUIT")
     if not success:
         return FitStatus(FAILED, f"failed: {message}", "try optimizer=NEWMINUIT or better starting values")
-    if not cov_ok:
+    if not cov_ok and not at_limit:
         return FitStatus(FAILED, "failed: the Hessian at the minimum is not positive-definite (no errors)",
                          "a parameter may have no effect on the likelihood; freeze it")
     if edm > 10 * edm_goal:
         return FitStatus(EDM_TOO_LARGE, f"EDM too large: {edm:.3g} above the goal {edm_goal:.3g}",
                          "refit from these values, or freeze parameters that are degenerate")
-    if at_limit:
-        return FitStatus(AT_LIMIT, f"converged, but {', '.join(at_limit)} at a limit",
+    if at_limit:  # held at a bound far from the free minimum, -ln L may curve down: no errors, not a failure
+        note = "" if cov_ok else " (no errors: the Hessian there is not positive-definite)"
+        return FitStatus(AT_LIMIT, f"converged, but {', '.join(at_limit)} at a limit{note}",
                          "widen the bounds or freeze the parameter; its error is not meaningful")
     return FitStatus(CONVERGED, "converged")
