@@ -129,6 +129,8 @@ def test_bad_options_are_refused():
         FitOptions("DRMNGB", minos=("Crab:Index",))
     with pytest.raises(ParameterError, match="toltype"):
         FitOptions(toltype="LOOSE")
+    with pytest.raises(ParameterError, match=r"^parameter 'ftol' must be > 0; got 0$"):  # as 'ftol=-1' reads
+        FitOptions(ftol=0.0)
 
 
 @pytest.mark.parametrize("optimizer", ["NEWMINUIT", "DRMNFB", "DRMNGB", "LBFGS"])

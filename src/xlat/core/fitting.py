@@ -85,7 +85,7 @@ class FitOptions:
             raise ParameterError(f"toltype {self.toltype!r} must be ABS or REL")
         object.__setattr__(self, "toltype", toltype)
         if not (self.ftol > 0 and math.isfinite(self.ftol)):
-            raise ParameterError(f"ftol must be a positive number, got {self.ftol!r}")
+            raise ParameterError(f"parameter 'ftol' must be > 0; got {self.ftol:g}")
         if self.minos and name not in MINUIT_NAMES:
             raise ParameterError(f"MINOS errors need optimizer MINUIT or NEWMINUIT, not {name}")
 
