@@ -15,7 +15,7 @@ from astropy.utils.exceptions import AstropyUserWarning
 
 from xlat.errors import FileFormatError, InputError, XlatError
 
-_READ_ERRORS = (OSError, ValueError, TypeError, IndexError, EOFError)
+_READ_ERRORS = (OSError, ValueError, TypeError, IndexError, EOFError, zlib.error)  # zlib: a broken .gz stream
 
 
 def _article(what: str) -> str:
