@@ -134,6 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``xlat`` console script."""
     try:
         return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C outside a command (while starting up): one line, no traceback
+        print("xlat: cancelled by the user", file=sys.stderr)
+        return EXIT_ERROR
     except BrokenPipeError:
         # stdout was closed early (output piped into head): stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)

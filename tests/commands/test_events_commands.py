@@ -159,3 +159,16 @@ def test_step_errors_that_name_the_step_are_not_prefixed_twice(tmp_path: Path) -
     )
     assert out.returncode == 1
     assert out.stderr.startswith("xlat mktime: parameter 'evfile' must name one FT1 file, not an @list")
+
+
+def test_ctrl_c_while_starting_up_is_one_line_without_traceback(monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """SIGINT in the first ~0.2 s (commands still loading) printed a 15-line KeyboardInterrupt traceback."""
+    import xlat.cli as cli
+
+    def interrupted(_argv: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_main", interrupted)
+    assert cli.main(["select"]) == 1
+    assert capsys.readouterr().err == "xlat: cancelled by the user\n"

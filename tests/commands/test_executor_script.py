@@ -154,3 +154,20 @@ def test_journal_survives_kill_9(tmp_path: Path) -> None:
     ex = Executor(Session(tmp_path))
     run_script(ex, journal, journal=True)
     assert ex.session.products["count"] == 15
+
+
+def test_script_that_cannot_be_read_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not text, or unreadable (chmod 000, simulated: tests may run as root): an error, not an internal one."""
+    script = tmp_path / "bin.xlat"
+    script.write_bytes(bytes(range(128, 256)))
+    outcome = Executor(Session(tmp_path)).run_line(f"run {script}")
+    assert outcome is not None and not outcome.ok and not outcome.internal
+    assert outcome.error == f"{script}: cannot read the script (not a UTF-8 text file)"
+
+    def denied(self: Path, *_args: object, **_kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_text", denied)
+    outcome = Executor(Session(tmp_path)).run_line(f"run {script}")
+    assert outcome is not None and not outcome.internal
+    assert outcome.error == f"{script}: cannot read the script (Permission denied)"

@@ -223,3 +223,20 @@ def test_session_data_on_a_ptsrc_no_srcmaps_file_fits_as_like_on_the_full_file(w
     for name in ("Crab:Integral", "Crab:Index", "Galactic_diffuse:Value", "Extragal_diffuse:Normalization"):
         assert session_model.parameter(name).value == pytest.approx(like_model.parameter(name).value, rel=1e-9)
         assert session_model.parameter(name).error == pytest.approx(like_model.parameter(name).error, rel=1e-6)
+
+
+def test_a_source_with_zero_npred_is_held_and_the_rest_fitted(workdir):
+    """Hard case of issue 6: the Crab's map is all zeros. The fit keeps the others' best values, the warning
+    names the held parameters once (not "like: like: ..."), and the empty source's TS is 0, not negative."""
+    with fits.open(workdir / "srcmaps.fits") as hdul:
+        hdul["Crab"].data = np.zeros_like(hdul["Crab"].data)
+        hdul.writeto(workdir / "empty.fits")
+    _, out = run(workdir, "like cmap=empty.fits srcmdl=model.xml optimizer=NEWMINUIT")
+    assert out.ok, out.error
+    held = [w for w in out.warnings if "no effect" in w]
+    assert held == ["fit converged for the other parameters, but Crab:Integral, Crab:Index have no effect "
+                    "on the likelihood (held at their values; no errors) — its source has zero Npred (map "
+                    "empty or spectrum zero): freeze the parameter or remove the source"]
+    ts = [line for line in out.result.lines if line.startswith("TS value: ")]
+    assert len(ts) == 1 and abs(float(ts[0].split(": ")[1])) < 1e-6
+    assert "Total number of model events: 853" in out.result.lines  # the diffuse norms were fitted (MLE: sum)

@@ -15,6 +15,7 @@ from xlat.core.fitting import (
     CONVERGED,
     ERRORDEF,
     FAILED,
+    NO_EFFECT,
     NOTHING_FREE,
     TOLERANCE_FACTOR,
     FitOptions,
@@ -100,14 +101,25 @@ def test_all_parameters_frozen_evaluates_only():
     assert r.neg_log_like == pytest.approx(-like.log_like(), rel=1e-15)
 
 
-def test_source_with_zero_npred_has_no_errors():
+@pytest.mark.parametrize("optimizer", ["NEWMINUIT", "DRMNGB"])
+def test_source_with_zero_npred_has_no_errors_and_the_others_are_fitted(optimizer: str) -> None:
+    """Its parameters have no effect: MIGRAD stalled at the start values (isotropic norm left at 1, TS of
+    the empty source -3103 after the null fit rescaled the norm). Now they are held and the rest is fitted:
+    the isotropic norm equals the fit with the Crab frozen (closure), and the status says which are held."""
     data, model, maps = crab_inputs()
     maps["Crab"] = np.zeros_like(maps["Crab"])
     like = BinnedLikelihood(data, model, maps)
     assert like.npred("Crab") == 0.0
-    r = fit(LikeObjective(like), FitOptions())
-    assert r.status.code == FAILED
-    assert "zero Npred" in r.status.advice
+    r = fit(LikeObjective(like), FitOptions(optimizer))
+    assert r.status.code == NO_EFFECT and not r.status.ok and r.covariance is None
+    assert "Crab:Integral, Crab:Index have no effect" in str(r.status) and "zero Npred" in r.status.advice
+    for name in ("Crab:Integral", "Crab:Index"):
+        model.set_free(name, False)
+    frozen = fit(LikeObjective(BinnedLikelihood(data, model, maps)), FitOptions(optimizer))
+    assert frozen.status.code == CONVERGED and frozen.names == ("Extragal_diffuse:Normalization",)
+    assert r.values[2] == pytest.approx(frozen.values[0], rel=1e-5) and r.values[2] > 10  # started at 1
+    assert r.values[:2] == pytest.approx([1.0, -2.0], abs=1e-12)  # held at the XML values
+    assert r.neg_log_like == pytest.approx(frozen.neg_log_like, abs=1e-6)
 
 
 def test_bad_options_are_refused():
@@ -117,3 +129,18 @@ def test_bad_options_are_refused():
         FitOptions("DRMNGB", minos=("Crab:Index",))
     with pytest.raises(ParameterError, match="toltype"):
         FitOptions(toltype="LOOSE")
+    with pytest.raises(ParameterError, match=r"^parameter 'ftol' must be > 0; got 0$"):  # as 'ftol=-1' reads
+        FitOptions(ftol=0.0)
+
+
+@pytest.mark.parametrize("optimizer", ["NEWMINUIT", "DRMNFB", "DRMNGB", "LBFGS"])
+def test_parameter_held_at_a_bound_far_from_the_minimum_is_at_limit_not_failed(optimizer: str) -> None:
+    """Index bounded to [-5, -4.9] while the data want about -2.23: every optimizer stops at -4.9 and says
+    "at a limit" (the quasi-Newton ones said "failed: Hessian not positive-definite, freeze a parameter")."""
+    data, model, maps = crab_inputs()
+    model.set_value("Crab:Index", -4.95)
+    model.parameter("Crab:Index").set_bounds(-5.0, -4.9)
+    r = fit(LikeObjective(BinnedLikelihood(data, model, maps)), FitOptions(optimizer))
+    assert r.status.code == AT_LIMIT and r.at_limit == ("Crab:Index",), str(r.status)
+    assert "Crab:Index at a limit" in str(r.status) and "widen the bounds" in str(r.status)
+    assert r.values[r.names.index("Crab:Index")] == pytest.approx(-4.9, abs=1e-6)

@@ -198,3 +198,11 @@ def test_merged_files_must_share_their_non_gti_cuts() -> None:
     other = cuts_from_dss(PH00_DSS[:-1] + [("ENERGY", "MeV", "100:1000", "")], lambda: GTI)
     with pytest.raises(ValueError, match="file 2"):
         merge_file_cuts([a, other])
+
+
+def test_dss_range_on_a_column_the_table_lacks_names_the_column() -> None:
+    """gtselect also refuses it ("unrecognized DSS filtering scheme", dataSubselector Cuts.cxx); say which column."""
+    with pytest.raises(InputError) as caught:
+        cut_from_dss(("ZENITH_ANGLE", "deg", "0:90", ""), lambda: GTI, columns={"TIME", "ENERGY", "RA", "DEC"})
+    assert str(caught.value) == ("unrecognised DSS selection DSTYP='ZENITH_ANGLE' DSVAL='0:90': the event table "
+                                 "has no column 'ZENITH_ANGLE' to apply it to")

@@ -116,3 +116,24 @@ def test_builtin_used_only_without_a_caldb(monkeypatch: pytest.MonkeyPatch, tmp_
     caldb = require_shared("caldb")
     monkeypatch.setenv("CALDB", str(caldb))
     assert not is_builtin(caldb_index())
+
+
+def test_without_a_caldb_another_irf_name_is_one_error_not_a_warning_then_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """It warned "using the built-in APPROXIMATE response P8R2_SOURCE_V6" and then failed: not installed."""
+    import warnings
+
+    from xlat.errors import ResponseError
+    from xlat.session.steps.irfs import resolve_response
+
+    monkeypatch.delenv("CALDB", raising=False)
+    monkeypatch.delenv("FERMI_DIR", raising=False)
+    with warnings.catch_warnings(record=True) as caught, pytest.raises(ResponseError) as error:
+        warnings.simplefilter("always")
+        resolve_response(caldb_index(), "P8R2_SOURCE_V6", 3, None, "test")
+    assert str(error.value) == (
+        "irfs=P8R2_SOURCE_V6: no CALDB ($CALDB and $FERMI_DIR are not set), and xlat's built-in approximate "
+        "response stands only for P8R3_SOURCE_V3; set CALDB to a Fermitools CALDB (the folder holding "
+        "data/glast/lat/caldb.indx)")
+    assert caught == []

@@ -107,6 +107,25 @@ def test_index_pointing_at_missing_file(tmp_path):
         load_response(index, "P8R2_SOURCE_V6", 3, psf=True)
 
 
+def test_caldb_folder_the_user_may_not_enter(tmp_path, monkeypatch):
+    """bcf/ea with mode 000 (simulated: the tests may run as root) was an internal PermissionError."""
+    root = _mini_caldb(tmp_path, "P8R2_SOURCE_V6")
+    index = open_caldb(root)
+    real = Path.is_file
+
+    def guarded(self):
+        if self.parent.name == "ea":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "is_file", guarded)
+    with pytest.raises(ResponseError) as caught:
+        load_response(index, "P8R2_SOURCE_V6", 3)
+    message = str(caught.value)
+    assert message.endswith(": permission denied (cannot enter the CALDB folder holding it)")
+    assert "/bcf/ea/aeff_P8R2_SOURCE_V6_" in message
+
+
 def test_irf_file_missing_an_extension(tmp_path):
     root = _mini_caldb(tmp_path, "P8R2_SOURCE_V6", drop_hdu="PHI_DEPENDENCE_FRONT")
     index = open_caldb(root)

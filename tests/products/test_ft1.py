@@ -124,3 +124,14 @@ def test_required_column_checked_on_read(tmp_path: Path) -> None:
         read_ft1(path, require=("TIME",))
     events = read_ft1(path)
     assert isinstance(events.gti, Gti) and len(events) == 3
+
+
+def test_output_named_fits_gz_is_gzip_compressed(ph00: Path, tmp_path: Path) -> None:
+    """outfile=x.fits.gz: gtselect (cfitsio) writes gzip, as the astropy writers do; it was plain FITS."""
+    events = read_ft1(ph00)
+    out = write_ft1(tmp_path / "sub.fits.gz", events.take(np.arange(len(events)) < 100), gti=events.gti,
+                    clobber=False)
+    assert out.read_bytes()[:2] == b"\x1f\x8b"
+    again = read_ft1(out)
+    assert len(again) == 100 and again.rows.tobytes() == events.rows[:100].tobytes()
+    assert list(tmp_path.iterdir()) == [out]

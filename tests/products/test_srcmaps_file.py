@@ -79,3 +79,16 @@ def test_a_map_on_another_grid_is_refused(tmp_path, counts):
     bad.writeto(tmp_path / "bad.fits")
     with pytest.raises(FileFormatError, match="'Crab' has shape"):
         read_srcmaps(tmp_path / "bad.fits")
+
+
+def test_a_map_with_the_wrong_plane_count_says_what_was_expected(tmp_path):
+    """The message gives the expected shape in numbers (it said "(21 + 2 e, 100, 100)")."""
+    hdus = fits.open(require_shared("fermitools2026-crab1day", "srcmaps_nogal.fits.gz"))
+    bad = fits.HDUList([h.copy() for h in hdus])
+    bad["Crab"].data = bad["Crab"].data[:18]  # MANIFEST §9: 20 bins -> 21 planes
+    bad.writeto(tmp_path / "bad.fits")
+    with pytest.raises(FileFormatError) as caught:
+        read_srcmaps(tmp_path / "bad.fits")
+    assert str(caught.value) == (f"{tmp_path / 'bad.fits'}: source map HDU 'Crab' has shape (18, 100, 100); "
+                                 "expected (21, 100, 100) for this counts cube (20 energy bins + 1 planes, "
+                                 "+ 2 per edisp_bins): was it made for another counts cube?")

@@ -320,3 +320,20 @@ def test_composite_spectra_and_scaling_file_round_trip(tmp_path):
     again = parse_source_model(source_model_to_xml(model))
     assert_same_model(model, again)
     assert again["blazar"].spectrum.scaling_file == str(iso)
+
+
+def test_xml_model_that_is_a_folder_or_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder, or a file the user may not read (chmod 000; simulated, as root reads anything): one line."""
+    with pytest.raises(InputError) as caught:
+        read_source_model(tmp_path)
+    assert str(caught.value) == f"{tmp_path}: is a folder, expected an XML model file"
+    path = tmp_path / "model.xml"
+    path.write_text("<source_library/>")
+
+    def denied(source: object, *_args: object) -> None:
+        raise PermissionError(13, "Permission denied", str(source))
+
+    monkeypatch.setattr(ET, "parse", denied)
+    with pytest.raises(InputError) as caught:
+        read_source_model(path)
+    assert str(caught.value) == f"{path}: cannot read the XML model file (Permission denied)"

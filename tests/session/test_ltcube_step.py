@@ -233,3 +233,23 @@ def test_file_lists_for_evfile_and_scfile_give_the_single_file_cube(tmp_path: Pa
     ours, ref = read_ltcube(tmp_path / "lt.fits"), read_ltcube(require_shared(CRAB, "ltcube.fits.gz"))
     assert np.array_equal(ours.livetime, ref.livetime) and np.array_equal(ours.weighted, ref.weighted)
     assert np.array_equal(ours.gti.starts, ref.gti.starts) and np.array_equal(ours.gti.stops, ref.gti.stops)
+
+
+def test_an_ft2_listed_twice_warns_that_its_livetime_counts_twice(tmp_path: Path) -> None:
+    """gtltcube adds every row of every spacecraft file (LikeExposure::load, no de-duplication), so a
+    repeated file doubles the exposure silently; xlat does the same but says so. Closure: the overlap
+    is the whole span of set 1's FT2 rows (5604 disjoint 30-s rows, MANIFEST §1)."""
+    ft2 = require_shared(CRAB, "ft2.fits.gz")
+    (tmp_path / "sc.lst").write_text(f"{ft2}\n{ft2}\n")
+    span = float(np.sum(fits.getdata(ft2, "SC_DATA")["STOP"] - fits.getdata(ft2, "SC_DATA")["START"]))
+    ft1 = require_shared(CRAB, "ft1.fits.gz")
+    outcome = _run(tmp_path, f"ltcube evfile={ft1} scfile=@sc.lst outfile=o.fits dcostheta=0.05 binsz=4")
+    assert outcome.ok, outcome.error
+    assert outcome.warnings == (f"@{tmp_path / 'sc.lst'}: FT2 rows overlap: {span:.1f} s of spacecraft time "
+                                "appear more than once (a file listed twice?); their livetime counts more "
+                                "than once, as in the Fermitools",)
+    once = _run(tmp_path, f"ltcube {_crab_args()} outfile=one.fits dcostheta=0.05 binsz=4")
+    assert once.ok and once.warnings == ()
+    with fits.open(tmp_path / "o.fits") as two, fits.open(tmp_path / "one.fits") as one:
+        np.testing.assert_allclose(two["EXPOSURE"].data["COSBINS"], 2 * one["EXPOSURE"].data["COSBINS"],
+                                   rtol=1e-5)  # float32 sums over ~11000 rows in the tool's order

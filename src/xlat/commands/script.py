@@ -27,7 +27,12 @@ def iter_script(executor: Executor, path: str | Path, keep_going: bool = False,
         raise InputError(f"{p}: script not found")
     if depth > 20:
         raise ScriptError(f"{p}: scripts nested more than 20 deep (a script runs itself?)")
-    for number, line in read_script_lines(p, journal=journal):
+    try:
+        lines = read_script_lines(p, journal=journal)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a UTF-8 text file"
+        raise InputError(f"{p}: cannot read the script ({reason})") from None
+    for number, line in lines:
         outcome = executor.run_line(line, notify=False)
         if outcome is None:
             continue

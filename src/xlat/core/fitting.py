@@ -44,6 +44,7 @@ EDM_TOO_LARGE = "EDM too large"
 AT_LIMIT = "parameter at a limit"
 FAILED = "failed"
 NOTHING_FREE = "no free parameters"
+NO_EFFECT = "parameter with no effect"
 
 
 class Objective(Protocol):
@@ -84,7 +85,7 @@ class FitOptions:
             raise ParameterError(f"toltype {self.toltype!r} must be ABS or REL")
         object.__setattr__(self, "toltype", toltype)
         if not (self.ftol > 0 and math.isfinite(self.ftol)):
-            raise ParameterError(f"ftol must be a positive number, got {self.ftol!r}")
+            raise ParameterError(f"parameter 'ftol' must be > 0; got {self.ftol:g}")
         if self.minos and name not in MINUIT_NAMES:
             raise ParameterError(f"MINOS errors need optimizer MINUIT or NEWMINUIT, not {name}")
 
@@ -142,8 +143,63 @@ def fit(objective: Objective, options: FitOptions = FitOptions()) -> FitResult:
                          FitStatus(NOTHING_FREE, "no free parameters: nothing to fit (-log(Likelihood) evaluated)"))
     tol = _tolerance(objective, x0, options)
     if options.optimizer in MINUIT_NAMES:
-        return _fit_minuit(objective, names, x0, tol, options)
-    return _fit_quasi_newton(objective, names, x0, tol, options)
+        result = _fit_minuit(objective, names, x0, tol, options)
+    else:
+        result = _fit_quasi_newton(objective, names, x0, tol, options)
+    if result.status.code == FAILED:
+        flat = _flat_names(objective, names, result.values)
+        if flat and len(flat) < len(names):
+            return _refit_holding(objective, result, flat, options)
+    return result
+
+
+def _refit_holding(objective: Objective, first: FitResult, flat: list[str], options: FitOptions) -> FitResult:
+    """Fit again with the parameters that have no effect held (a zero-Npred source stalls MIGRAD at
+    the start values), so the others reach their best values; the status still names the held ones."""
+    held = np.array([n in flat for n in first.names])
+    sub = fit(_Held(objective, held, first.values), options)
+    if sub.status.code in (FAILED, EDM_TOO_LARGE):
+        objective.value(first.values)
+        return first
+    values = first.values.copy()
+    values[~held] = sub.values
+    objective.value(values)
+    has, its = ("have", "their values") if len(flat) > 1 else ("has", "its value")
+    message = f"converged for the other parameters, but {', '.join(flat)} {has} no effect on the likelihood"
+    status = FitStatus(NO_EFFECT, f"{message} (held at {its}; no errors)", "its source has zero Npred "
+                       "(map empty or spectrum zero): freeze the parameter or remove the source")
+    errors = np.full(values.size, np.nan)
+    return FitResult(options.optimizer, first.names, values, errors, None, sub.neg_log_like, sub.edm,
+                     sub.edm_goal, status, first.n_calls + sub.n_calls, first.n_gradients + sub.n_gradients,
+                     first.n_hessians + sub.n_hessians, sub.at_limit, sub.minos)
+
+
+class _Held:
+    """``objective`` with the parameters where ``held`` is True fixed at ``values``."""
+
+    def __init__(self, objective: Objective, held: np.ndarray, values: FloatArray) -> None:
+        self.objective, self.free, self.base = objective, ~held, np.array(values, dtype=np.float64)
+        self.names = tuple(n for n, f in zip(objective.names, self.free) if f)
+
+    def _full(self, x: FloatArray) -> FloatArray:
+        full = self.base.copy()
+        full[self.free] = x
+        return full
+
+    def start(self) -> FloatArray:
+        return self.base[self.free]
+
+    def limits(self) -> list[tuple[float | None, float | None]]:
+        return [lim for lim, f in zip(self.objective.limits(), self.free) if f]
+
+    def value(self, x: FloatArray) -> float:
+        return self.objective.value(self._full(x))
+
+    def gradient(self, x: FloatArray) -> FloatArray:
+        return np.asarray(self.objective.gradient(self._full(x)))[self.free]
+
+    def hessian(self, x: FloatArray) -> FloatArray:
+        return np.asarray(self.objective.hessian(self._full(x)))[np.ix_(self.free, self.free)]
 
 
 def _tolerance(objective: Objective, x0: FloatArray, options: FitOptions) -> float:
@@ -215,11 +271,16 @@ def _minuit(objective: Objective, names: tuple[str, ...], x0: FloatArray, tol: f
     return m
 
 
+def _flat_names(objective: Objective, names: tuple[str, ...], values: FloatArray) -> list[str]:
+    """The parameters the likelihood does not depend on at ``values`` (zero curvature)."""
+    curvature = np.diag(objective.hessian(values))
+    objective.value(values)
+    return [n for n, c in zip(names, curvature) if not (c != 0 and math.isfinite(c))]
+
+
 def _no_effect_status(objective: Objective, names: tuple[str, ...], values: FloatArray) -> FitStatus | None:
     """A failed status naming the parameters the likelihood does not depend on (zero curvature)."""
-    curvature = np.diag(objective.hessian(values))
-    flat = [n for n, c in zip(names, curvature) if not (c != 0 and math.isfinite(c))]
-    objective.value(values)
+    flat = _flat_names(objective, names, values)
     if not flat:
         return None
     return FitStatus(FAILED, f"failed: {', '.join(flat)} has no effect on the likelihood (no errors)",
@@ -389,13 +450,14 @@ def _qn_status(success: bool, message: str, cov_ok: bool, at_limit: tuple[str, .
                          "start from better values or use optimizer=NEWMINUIT")
     if not success:
         return FitStatus(FAILED, f"failed: {message}", "try optimizer=NEWMINUIT or better starting values")
-    if not cov_ok:
+    if not cov_ok and not at_limit:
         return FitStatus(FAILED, "failed: the Hessian at the minimum is not positive-definite (no errors)",
                          "a parameter may have no effect on the likelihood; freeze it")
     if edm > 10 * edm_goal:
         return FitStatus(EDM_TOO_LARGE, f"EDM too large: {edm:.3g} above the goal {edm_goal:.3g}",
                          "refit from these values, or freeze parameters that are degenerate")
-    if at_limit:
-        return FitStatus(AT_LIMIT, f"converged, but {', '.join(at_limit)} at a limit",
+    if at_limit:  # held at a bound far from the free minimum, -ln L may curve down: no errors, not a failure
+        note = "" if cov_ok else " (no errors: the Hessian there is not positive-definite)"
+        return FitStatus(AT_LIMIT, f"converged, but {', '.join(at_limit)} at a limit{note}",
                          "widen the bounds or freeze the parameter; its error is not meaningful")
     return FitStatus(CONVERGED, "converged")

@@ -109,6 +109,9 @@ def cut_from_dss(
             return None
         lo, hi = parse_range_value(value)
         return RangeCut(colname, unit, lo, hi, index)
+    if columns is not None and colname not in columns and value != "TABLE":  # gtselect: "unrecognized DSS"
+        raise InputError(f"unrecognised DSS selection DSTYP={dstype!r} DSVAL={raw_value!r}: the event table "
+                         f"has no column {colname!r} to apply it to")
     raise InputError(f"unrecognised DSS selection DSTYP={dstype!r} DSVAL={raw_value!r}")
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gzip
 import os
 import tempfile
 from collections.abc import Iterator
+from typing import BinaryIO
 from pathlib import Path
 
 from xlat.errors import InputError, OutputExistsError
@@ -52,6 +54,14 @@ def atomic_output(path: str | Path, clobber: bool) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def gzip_if_named(raw: BinaryIO, out: str | Path) -> contextlib.AbstractContextManager[BinaryIO]:
+    """``raw``, or a gzip stream into it when ``out`` ends in .gz (as cfitsio and astropy write it)."""
+    name = Path(out).name
+    if name.lower().endswith(".gz"):
+        return gzip.GzipFile(filename=name[:-3], mode="wb", fileobj=raw)  # type: ignore[return-value]
+    return contextlib.nullcontext(raw)
 
 
 WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})

@@ -86,11 +86,11 @@ def locate_caldb(caldb_env: str | None, fermi_dir_env: str | None, user_path: st
 
 
 def _root_of(path: Path) -> Path | None:
-    if path.is_file() and path.name == "caldb.indx":
+    if _is_file(path) and path.name == "caldb.indx":
         return path.parents[3]
-    if (path / INDEX_SUBPATH).is_file():
+    if _is_file(path / INDEX_SUBPATH):
         return path
-    if (path / "caldb.indx").is_file() and path.parent.name == "glast":
+    if _is_file(path / "caldb.indx") and path.parent.name == "glast":
         return path.parents[2]
     return None
 
@@ -188,7 +188,7 @@ class CaldbIndex:
             refs = []
             for r in rows:
                 path = self.root / str(self.files[r])
-                if not path.is_file():
+                if not _is_file(path):
                     raise ResponseError(f"{self.index_path}: {irf_name} {event_type} {cname} points at "
                                         f"{path}, which does not exist")
                 refs.append(HduRef(path, int(self.xno[r]), cname, event_type))
@@ -196,9 +196,17 @@ class CaldbIndex:
         return out
 
 
+def _is_file(path: Path) -> bool:
+    """Path.is_file, with a folder the user may not enter as a one-line error (not an internal one)."""
+    try:
+        return path.is_file()
+    except PermissionError:
+        raise ResponseError(f"{path}: permission denied (cannot enter the CALDB folder holding it)") from None
+
+
 def _installed(index: CaldbIndex, name: str) -> bool:
     rows = np.flatnonzero(index.version == name)
-    return all((index.root / str(f)).is_file() for f in set(index.files[rows]))
+    return all(_is_file(index.root / str(f)) for f in set(index.files[rows]))
 
 
 @lru_cache(maxsize=8)
@@ -248,7 +256,7 @@ def _version_of(cbd: object) -> str:
 
 def _read_irf_index(path: Path) -> tuple[dict[str, int], dict[str, tuple[int, str]]]:
     """BITMASK_MAPPING and EVENT_TYPE_MAPPING of irf_index.fits, or empty dicts when absent."""
-    if not path.is_file():
+    if not _is_file(path):
         return {}, {}
     try:
         with fits.open(path, memmap=False) as hdul:
@@ -265,7 +273,7 @@ def _read_irf_index(path: Path) -> tuple[dict[str, int], dict[str, tuple[int, st
 def open_caldb(root: str | Path) -> CaldbIndex:
     """Read (and cache) the caldb.indx under CALDB folder ``root``."""
     path = Path(root) / INDEX_SUBPATH
-    if not path.is_file():
+    if not _is_file(path):
         raise ResponseError(f"{path}: CALDB index not found (CALDB must hold data/glast/lat/caldb.indx)")
     return _read_index(str(path.resolve()), path.stat().st_mtime)
 
@@ -303,7 +311,7 @@ def select_irfs(index: CaldbIndex, irf_name: str, evtype: int | None) -> IrfSele
     if not _installed(index, name):
         installed = index.installed_names()
         rows = np.flatnonzero(index.version == name)
-        missing = sorted({str(index.files[r]) for r in rows if not (index.root / str(index.files[r])).is_file()})
+        missing = sorted({str(index.files[r]) for r in rows if not _is_file(index.root / str(index.files[r]))})
         raise ResponseError(f"irfs={name} is indexed in {index.index_path} but its files are not installed "
                             f"(missing {index.root / missing[0]}"
                             f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}); "

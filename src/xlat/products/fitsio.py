@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
 import warnings
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,43 @@ from typing import Any
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyUserWarning
 
-from xlat.errors import FileFormatError, InputError
+from xlat.errors import FileFormatError, InputError, XlatError
+
+_READ_ERRORS = (OSError, ValueError, TypeError, IndexError, EOFError, zlib.error)  # zlib: a broken .gz stream
+
+
+def _article(what: str) -> str:
+    """'a' or 'an' before ``what`` ('an FT1 event file', 'an energy bin file', 'a livetime cube')."""
+    word = what.split(" ", 1)[0]
+    if word.isupper():  # an acronym is read letter by letter: an FT1, an XML, a GTI
+        return "an" if word[:1] in "AEFHILMNORSX" else "a"
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """True when ``exc`` was raised while a KeyboardInterrupt was being handled.
+
+    After Ctrl-C in the middle of a gzip read, astropy's clean-up seeks the stream again and
+    zlib fails ("CRC check failed"): that error hides the interrupt, which must win.
+    """
+    seen: set[int] = set()
+    inner = exc.__context__
+    while inner is not None and id(inner) not in seen:
+        if isinstance(inner, KeyboardInterrupt):
+            return True
+        seen.add(id(inner))
+        inner = inner.__context__
+    return False
+
+
+def _read_error(p: Path, what: str, exc: BaseException) -> XlatError:
+    """The one-line error for a file that exists but cannot be read (re-raises a hidden Ctrl-C)."""
+    if _interrupted(exc):
+        raise KeyboardInterrupt from None
+    if isinstance(exc, PermissionError):
+        return InputError(f"{p}: permission denied (cannot read the {what})")
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return FileFormatError(f"{p}: cannot read {what}: {reason} (truncated or corrupt file?)")
 
 
 def expand_file_list(value: str | Path, what: str = "input") -> list[Path]:
@@ -21,7 +59,14 @@ def expand_file_list(value: str | Path, what: str = "input") -> list[Path]:
         list_path = Path(text[1:]).expanduser()
         if not list_path.is_file():
             raise InputError(f"{list_path}: {what} list file not found")
-        names = [ln.strip() for ln in list_path.read_text().splitlines()]
+        try:
+            names = [ln.strip() for ln in list_path.read_text().splitlines()]
+        except PermissionError:
+            raise InputError(f"{list_path}: permission denied (cannot read the {what} list file)") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a text file"
+            raise InputError(f"{list_path}: cannot read the {what} list file ({reason}; "
+                             "expected one file name per line)") from None
         files = [Path(n).expanduser() for n in names if n and not n.startswith("#")]
         if not files:
             raise InputError(f"{list_path}: {what} list file names no files")
@@ -36,7 +81,7 @@ def _existing_file(path: str | Path, what: str) -> Path:
     if not p.exists():
         raise InputError(f"{p}: {what} not found")
     if p.is_dir():
-        raise InputError(f"{p}: is a folder, expected a {what}")
+        raise InputError(f"{p}: is a folder, expected {_article(what)} {what}")
     return p
 
 
@@ -50,13 +95,13 @@ def open_fits(path: str | Path, what: str = "FITS file") -> fits.HDUList:
             hdul = fits.open(p, memmap=False, lazy_load_hdus=False)
             for hdu in hdul:
                 _ = hdu.data  # force reading so that a truncated file fails here
-    except (OSError, ValueError, TypeError, IndexError, EOFError) as exc:
+    except _READ_ERRORS as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if "SIMPLE" in reason or "No SIMPLE card" in reason or "Empty or corrupt" in reason:
-            raise FileFormatError(f"{p}: not a FITS file (expected a {what})") from None
-        raise FileFormatError(f"{p}: cannot read {what}: {reason} (truncated or corrupt file?)") from None
+        if not _interrupted(exc) and ("SIMPLE" in reason or "Empty or corrupt" in reason):
+            raise FileFormatError(f"{p}: not a FITS file (expected {_article(what)} {what})") from None
+        raise _read_error(p, what, exc) from None
     if len(hdul) == 0:
-        raise FileFormatError(f"{p}: not a FITS file (expected a {what})")
+        raise FileFormatError(f"{p}: not a FITS file (expected {_article(what)} {what})")
     return hdul
 
 
@@ -82,14 +127,16 @@ def lazy_fits_file(path: str | Path, what: str = "FITS file") -> Iterator[fits.H
             warnings.simplefilter("ignore", AstropyUserWarning)
             warnings.simplefilter("ignore", fits.verify.VerifyWarning)
             hdul = fits.open(p, memmap=False)
-    except (OSError, ValueError, TypeError, IndexError, EOFError) as exc:
+    except _READ_ERRORS as exc:
+        if _interrupted(exc) or isinstance(exc, PermissionError):
+            raise _read_error(p, what, exc) from None
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise FileFormatError(f"{p}: not a FITS file or unreadable (expected a {what}): {reason}") from None
+        raise FileFormatError(
+            f"{p}: not a FITS file or unreadable (expected {_article(what)} {what}): {reason}") from None
     try:
         yield hdul
-    except (OSError, ValueError, TypeError, IndexError, EOFError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise FileFormatError(f"{p}: cannot read {what}: {reason} (truncated or corrupt file?)") from None
+    except _READ_ERRORS as exc:
+        raise _read_error(p, what, exc) from None
     finally:
         hdul.close()
 
@@ -100,8 +147,39 @@ def get_hdu(hdul: fits.HDUList, name: str, path: str | Path, what: str = "") -> 
         return hdul[name]
     except KeyError:
         names = ", ".join(h.name for h in hdul) or "none"
+        broken = _unread_tail(hdul, path)
+        if broken:
+            raise FileFormatError(f"{path}: no HDU '{name}': {broken} (HDUs read: {names})") from None
         hint = f" (is this {what}?)" if what else ""
         raise FileFormatError(f"{path}: no HDU '{name}'{hint}; HDUs present: {names}") from None
+
+
+def _unread_tail(hdul: fits.HDUList, path: str | Path) -> str:
+    """Why a file holds more than its readable HDUs ('' if it does not): a truncated or corrupt file.
+
+    astropy stops silently at an HDU whose header is cut off, and at the end of a truncated gzip
+    stream; then an expected HDU is "missing" although the file is simply damaged.
+    """
+    try:
+        last = hdul[-1].fileinfo()
+        end = int(last["datLoc"]) + int(last["datSpan"])
+        with open(path, "rb") as handle:
+            gzipped = handle.read(2) == b"\x1f\x8b"
+        size = 0
+        if gzipped:
+            with gzip.open(path, "rb") as stream:
+                while chunk := stream.read(1 << 22):
+                    size += len(chunk)
+        else:
+            size = Path(path).stat().st_size
+    except (EOFError, zlib.error, gzip.BadGzipFile):
+        return "the file is truncated or corrupt (its gzip stream ends early or fails to decompress)"
+    except (OSError, IndexError, KeyError, TypeError, ValueError):
+        return ""
+    if size > end:
+        return (f"the file is truncated or corrupt after HDU #{len(hdul) - 1} "
+                f"({size - end} bytes that are not a readable HDU)")
+    return ""
 
 
 def require_columns(hdu: Any, columns: Iterable[str], path: str | Path, what: str = "") -> None:

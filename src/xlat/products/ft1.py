@@ -19,7 +19,7 @@ from astropy.io import fits
 
 from xlat.core.gti import Gti
 from xlat.errors import FileFormatError
-from xlat.products.atomic import atomic_output
+from xlat.products.atomic import atomic_output, gzip_if_named
 from xlat.products.dss import DataSubspace
 from xlat.products.fitsio import expand_file_list, get_hdu, open_fits
 from xlat.products.gti import gti_hdu, read_gti
@@ -264,7 +264,7 @@ def write_ft1(
     gti_rows["START"] = gti.starts
     gti_rows["STOP"] = gti.stops
     with atomic_output(out, clobber) as tmp:
-        with open(tmp, "wb") as f:
+        with open(tmp, "wb") as raw, gzip_if_named(raw, out) as f:
             f.write(primary.tostring().encode("ascii"))
             for chunk in _table_bytes(header, events.rows):
                 f.write(chunk)

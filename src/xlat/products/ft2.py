@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
+from astropy.utils.exceptions import AstropyUserWarning
 
 from xlat.core.types import FloatArray
-from xlat.errors import FileFormatError, InputError
+from xlat.errors import FileFormatError, InputError, XlatWarning
 from xlat.products.fitsio import expand_file_list, get_hdu, open_fits, require_columns
 
 POINTING_COLUMNS = ("START", "STOP", "LIVETIME", "RA_SCZ", "DEC_SCZ", "RA_SCX", "DEC_SCX", "RA_ZENITH", "DEC_ZENITH")
@@ -57,9 +59,11 @@ def ft2_column_names(path: str | Path | Sequence[str | Path], extname: str = "SC
     if not p.exists():
         raise InputError(f"{p}: FT2 spacecraft file not found")
     try:
-        with fits.open(p, memmap=False) as hdul:
-            hdu = get_hdu(hdul, extname, p, "an FT2 spacecraft file")
-            return [str(n).upper() for n in hdu.columns.names]
+        with warnings.catch_warnings():  # a truncated file: the one-line error below, not astropy's warning
+            warnings.simplefilter("ignore", AstropyUserWarning)
+            with fits.open(p, memmap=False) as hdul:
+                hdu = get_hdu(hdul, extname, p, "an FT2 spacecraft file")
+                return [str(n).upper() for n in hdu.columns.names]
     except (OSError, ValueError, TypeError, EOFError):
         open_fits(p, "FT2 spacecraft file").close()  # raises the one-line reason
         raise
@@ -100,7 +104,29 @@ def read_ft2(path: str | Path | Sequence[str | Path], columns: Iterable[str] | N
         merged = {k: v[order] for k, v in merged.items()}
     if np.any(merged["STOP"] < merged["START"]):
         raise FileFormatError(f"{paths[0]}: FT2 has rows with STOP < START")
+    warn_overlap(paths[0] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} files)",
+                 merged["START"], merged["STOP"])
     return SpacecraftHistory(merged, tuple(paths))
+
+
+def warn_overlap(where: str | Path, start: np.ndarray, stop: np.ndarray) -> None:
+    """Warn when FT2 rows overlap in time: that livetime is added more than once (as the tools add it)."""
+    twice = seconds_covered_twice(start, stop)
+    if twice > 0.05:
+        warnings.warn(f"{where}: FT2 rows overlap: {twice:.1f} s of spacecraft time appear more than once "
+                      "(a file listed twice?); their livetime counts more than once, as in the Fermitools",
+                      XlatWarning, stacklevel=3)
+
+
+def seconds_covered_twice(start: np.ndarray, stop: np.ndarray) -> float:
+    """Time (s) each row shares with the rows that start before it, summed; 0 for disjoint rows."""
+    if start.size < 2:
+        return 0.0
+    if np.any(start[1:] < start[:-1]):
+        order = np.argsort(start, kind="stable")
+        start, stop = start[order], stop[order]
+    reach = np.concatenate([[-np.inf], np.maximum.accumulate(stop)[:-1]])
+    return float(np.sum(np.clip(np.minimum(stop, reach) - start, 0.0, None)))
 
 
 def ft2_header(path: str | Path) -> fits.Header:

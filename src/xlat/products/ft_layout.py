@@ -21,7 +21,7 @@ import numpy as np
 from astropy.io import fits
 
 from xlat.core.gti import Gti
-from xlat.products.atomic import atomic_output
+from xlat.products.atomic import atomic_output, gzip_if_named
 from xlat.products.dss import DataSubspace
 from xlat.products.gti import gti_hdu
 from xlat.units import MJDREFF, MJDREFI
@@ -258,7 +258,7 @@ def _write(
     extra: Sequence[fits.BinTableHDU] = (),
 ) -> Path:
     with atomic_output(path, clobber) as tmp:
-        with open(tmp, "wb") as f:
+        with open(tmp, "wb") as raw, gzip_if_named(raw, path) as f:
             f.write(primary.tostring().encode("ascii"))
             for header, rec in tables:
                 f.write(header.tostring().encode("ascii"))

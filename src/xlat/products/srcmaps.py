@@ -164,7 +164,8 @@ def read_srcmaps(path: str | Path, names: Iterable[str] | None = None) -> Source
             ):
                 raise FileFormatError(
                     f"{p}: source map HDU '{name}' has shape {data.shape}; expected "
-                    f"({n} + 2 e, {counts.geom.ny}, {counts.geom.nx}) for this counts cube"
+                    f"({n}, {counts.geom.ny}, {counts.geom.nx}) for this counts cube ({n - 1} energy bins "
+                    "+ 1 planes, + 2 per edisp_bins): was it made for another counts cube?"
                 )
             result.maps[name] = SourceMap(name, data, from_file=True)
         return result

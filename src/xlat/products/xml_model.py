@@ -86,6 +86,8 @@ def read_source_model(path: str | Path, *, base_dir: str | Path | None = None, r
     ``load_templates``: also read the map cubes / 2-D templates now (see :func:`load_templates`).
     """
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder, expected an XML model file")
     if not p.is_file():
         raise InputError(f"{p}: XML model file not found")
     try:
@@ -93,6 +95,8 @@ def read_source_model(path: str | Path, *, base_dir: str | Path | None = None, r
     except ET.ParseError as exc:
         line, column = exc.position
         raise FileFormatError(f"{p}:{line}: malformed XML at column {column + 1}: {_reason(exc)}") from None
+    except OSError as exc:  # unreadable (permissions, I/O error): one line, not an internal error
+        raise InputError(f"{p}: cannot read the XML model file ({exc.strerror or exc})") from None
     resolver = PathResolver(p, base_dir, environ)
     model = model_from_element(root, str(p), resolver, require_files)
     if load_templates:

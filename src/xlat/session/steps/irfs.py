@@ -14,7 +14,7 @@ import warnings
 from astropy.io import fits
 
 from xlat.core.response import InstrumentResponse
-from xlat.errors import ParameterError, XlatWarning
+from xlat.errors import ParameterError, ResponseError, XlatWarning
 from xlat.products.caldb import (
     APPROX_PREFIX,
     CaldbIndex,
@@ -46,6 +46,11 @@ def approximate_name(index: CaldbIndex, name: str) -> str:
         return name
     if not name.startswith(APPROX_PREFIX) and APPROX_PREFIX + name in index.names():
         name = APPROX_PREFIX + name
+    if name not in index.names():  # not "using the built-in X" followed by "X is not installed"
+        known = ", ".join(n.removeprefix(APPROX_PREFIX) for n in index.names())
+        raise ResponseError(f"irfs={name}: no CALDB ($CALDB and $FERMI_DIR are not set), and xlat's built-in "
+                            f"approximate response stands only for {known}; set CALDB to a Fermitools CALDB "
+                            "(the folder holding data/glast/lat/caldb.indx)")
     warnings.warn(APPROX_WARNING.format(name=name), XlatWarning, stacklevel=3)
     return name
 

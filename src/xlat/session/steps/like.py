@@ -57,7 +57,7 @@ def run_like(session: Session, cmd: Params) -> object:
     session.note_input(session.path(cmd.srcmdl))
     result = analysis.fit(minos=_minos(cmd.minos, analysis.free_parameter_names()))
     if not result.status.ok:
-        warn(f"like: fit {result.status}")
+        warn(f"fit {result.status}")  # the front-end names the command: "xlat like: warning: fit ..."
     ts = analysis.ts_values(reoptimize=cmd.tsmin)
     summary = summarize(analysis, ts, cmd.tsmin)
     lines = gtlike_lines(summary, cmd.check_fit)

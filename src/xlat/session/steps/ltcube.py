@@ -26,7 +26,7 @@ from xlat.errors import FileFormatError, ParameterError, XlatWarning
 from xlat.products.atomic import check_output
 from xlat.products.dss import DataSubspace, DssEntry
 from xlat.products.fitsio import expand_file_list, get_hdu, open_fits
-from xlat.products.ft2 import POINTING_COLUMNS, read_ft2
+from xlat.products.ft2 import POINTING_COLUMNS, read_ft2, warn_overlap
 from xlat.products.gti import read_gti
 from xlat.products.ltcube import GTI_DSS, LivetimeCube, write_ltcube
 from xlat.progress import NEVER_CANCEL, NO_PROGRESS, CancelToken, Progress
@@ -173,6 +173,7 @@ def _read_rows(scfile: str | Path, sctable: str, gti: Gti,
         wvalues.append(rw.weighted)
     where = lt.Pointing(*(np.concatenate([getattr(p, f) for p in pointings])
                           for f in ("axis", "zenith", "xaxis", "yaxis")))
+    warn_overlap(scfile, np.concatenate(starts), np.concatenate(stops))
     uncovered = lt.uncovered_time(gti, np.concatenate(starts), np.concatenate(stops))
     return np.concatenate(values), np.concatenate(wvalues), where, rows_read, uncovered
 
