@@ -10,6 +10,7 @@ import io
 
 from xlat.cli import prompt_missing
 from xlat.commands import load_builtin
+from xlat.commands.builtin.likelihood import Like
 from xlat.commands.builtin.response import ExpCube
 
 load_builtin()
@@ -33,3 +34,14 @@ def test_expcube_all_sky_asks_the_grid_and_log_energies_not_ebinfile() -> None:
     assert ExpCube.prompt_order({"cmap": "none", "ebinalg": "FILE"})[-1] == "ebinfile"
     assert ExpCube.prompt_order({"cmap": "hpx"})[5:7] == ("hpx_ordering_scheme", "hpx_order")
 
+
+def test_like_prompts_in_gtlike_order() -> None:
+    """Likelihood src/likelihood/likelihood.cxx promptForParameters: statistic, then cmap and
+    bexpmap (BINNED), expcube, srcmdl, irfs, optimizer."""
+    stdin = io.StringIO("BINNED\nsrcmaps.fits\nbexp.fits\nltcube.fits\nmodel.xml\n\nNEWMINUIT\n")
+    stdout = io.StringIO()
+    given = prompt_missing(Like, {}, stdin, stdout)
+    assert (given["cmap"], given["bexpmap"], given["expcube"], given["srcmdl"]) == (
+        "srcmaps.fits", "bexp.fits", "ltcube.fits", "model.xml")
+    assert given["irfs"] == "CALDB" and given["optimizer"] == "NEWMINUIT"
+    assert stdout.getvalue().startswith("Statistic to use")
