@@ -7,11 +7,18 @@ against the Fermitools' own behaviour, cited in the test.
 from __future__ import annotations
 
 import io
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import require_shared
 
 from xlat.cli import prompt_missing
 from xlat.commands import load_builtin
 from xlat.commands.builtin.likelihood import Like
 from xlat.commands.builtin.response import ExpCube
+from xlat.commands.executor import Executor
+from xlat.session.state import Session
 
 load_builtin()
 
@@ -45,3 +52,36 @@ def test_like_prompts_in_gtlike_order() -> None:
         "srcmaps.fits", "bexp.fits", "ltcube.fits", "model.xml")
     assert given["irfs"] == "CALDB" and given["optimizer"] == "NEWMINUIT"
     assert stdout.getvalue().startswith("Statistic to use")
+
+
+def _crab_ccube_folder(path: Path) -> dict[str, Path]:
+    set1 = require_shared("gammalib-p8r2-crab1day")
+    shutil.copy(set1 / "iso_P8R2_SOURCE_V6_v06.txt", path)
+    shutil.copy(require_shared("fermitools2026-crab1day", "model_nogal.xml"), path / "model.xml")
+    return {"ccube": require_shared("fermitools2026-crab1day", "cntmap_gtbin.fits.gz"),
+            "ltcube": set1 / "ltcube.fits.gz", "bexpmap": set1 / "binned_expmap.fits.gz"}
+
+
+def test_like_on_a_counts_cube_does_not_enforce_the_exposure_map_bounds(tmp_path: Path, caldb: Path) -> None:
+    """gtlike never sets BinnedExposure's boundary flag (off by default, Likelihood
+    src/BinnedExposureBase.cxx; only gtsrcmaps reads emapbnds), so fitting a counts cube whose
+    exposure map is no larger than it works (MANIFEST §9: gtsrcmaps needs emapbnds=no there)."""
+    f = _crab_ccube_folder(tmp_path)
+    executor = Executor(Session(tmp_path))
+    out = executor.run_line(f"like cmap={f['ccube']} srcmdl=model.xml expcube={f['ltcube']} "
+                            f"bexpmap={f['bexpmap']} save=no")
+    assert out.ok, out.error
+    analysis = executor.session.products["analysis"]
+    # closure: with the isotropic normalisation free, the fitted model total equals the 853 counts
+    # (MANIFEST §9 cntmap_gtbin sum) to the fit tolerance
+    assert analysis.model_map().sum() == pytest.approx(853.0, rel=2e-3)
+
+
+def test_model_on_a_counts_cube_does_not_enforce_the_exposure_map_bounds(tmp_path: Path, caldb: Path) -> None:
+    """gtmodel (gtmodelmap.cxx) has no emapbnds either: maps computed for it do not enforce bounds."""
+    f = _crab_ccube_folder(tmp_path)
+    executor = Executor(Session(tmp_path))
+    out = executor.run_line(f"model srcmaps={f['ccube']} srcmdl=model.xml outfile=mm.fits expcube={f['ltcube']} "
+                            f"bexpmap={f['bexpmap']}")
+    assert out.ok, out.error
+    assert (tmp_path / "mm.fits").is_file()
