@@ -88,9 +88,12 @@ def error_line(outcome: Outcome) -> str:
 
 
 def _print_outcome(outcome: Outcome) -> int:
-    for message in outcome.warnings:
+    quiet = getattr(outcome.command, "chatter", 2) == 0  # a tool's chatter=0: errors only
+    for message in () if quiet else outcome.warnings:
         print(f"xlat {outcome.command.name if outcome.command else ''}: warning: {message}", file=sys.stderr)
     if outcome.ok:
+        if quiet:
+            return EXIT_OK
         text = render_result(outcome.result, terminal_context(color=sys.stdout.isatty()))
         if text:
             print(text, flush=True)

@@ -7,7 +7,10 @@ against the Fermitools' own behaviour, cited in the test.
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,7 @@ from xlat.commands.executor import Executor
 from xlat.session.state import Session
 
 load_builtin()
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def test_expcube_with_a_counts_map_asks_no_grid_questions() -> None:
@@ -85,3 +89,26 @@ def test_model_on_a_counts_cube_does_not_enforce_the_exposure_map_bounds(tmp_pat
                             f"bexpmap={f['bexpmap']}")
     assert out.ok, out.error
     assert (tmp_path / "mm.fits").is_file()
+
+
+def _shell(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    return subprocess.run([sys.executable, "-m", "xlat", *args], cwd=cwd, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_chatter_0_prints_nothing_but_errors(tmp_path: Path) -> None:
+    """The tools' chatter=0 is silent; the shell printed the full report and the warnings anyway."""
+    ph = require_shared("fss-nher2021", "L21061511313126BB196350_PH00.fits.gz")
+    out = _shell(tmp_path, "select", f"infile={ph}", "outfile=sel.fits", "ra=284.25", "dec=16.8833", "rad=5",
+                 "emin=100", "emax=100000", "chatter=0")
+    assert (out.returncode, out.stdout, out.stderr) == (0, "", "")
+    # a 20 deg CMAP on a 5 deg cone warns about empty pixels at chatter 2, not at 0
+    args = ["bin", "evfile=sel.fits", "outfile=cmap.fits", "algorithm=CMAP", "nxpix=200", "nypix=200",
+            "binsz=0.1", "coordsys=CEL", "xref=284.25", "yref=16.8833", "proj=AIT"]
+    loud = _shell(tmp_path, *args)
+    assert loud.returncode == 0 and "warning" in loud.stderr and loud.stdout
+    quiet = _shell(tmp_path, *args, "chatter=0")
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    failed = _shell(tmp_path, *args, "chatter=0", "clobber=no")
+    assert failed.returncode == 1 and failed.stderr.startswith("xlat bin: ") and "clobber" in failed.stderr
