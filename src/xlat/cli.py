@@ -23,7 +23,7 @@ from xlat.commands import load_builtin
 from xlat.commands.executor import Executor, Outcome
 from xlat.commands.help import command_help, overview
 from xlat.commands.parse import build, parse_arguments, resolve_command
-from xlat.commands.spec import REQUIRED, Command
+from xlat.commands.spec import REGISTRY, REQUIRED, Command
 from xlat.errors import XlatError
 from xlat.render.context import terminal_context
 from xlat.render.text import render_result
@@ -122,6 +122,8 @@ def run_shell_command(argv: Sequence[str]) -> int:
     except XlatError as exc:
         message = str(exc)
         name = argv[0] if argv else ""
+        found = REGISTRY.lookup(name) if name else None
+        name = found.name if found is not None else name  # gtselect -> select, as the step names itself
         prefix = "xlat " if name and message.startswith(f"{name}:") else "xlat: "
         print(f"{prefix}{message}", file=sys.stderr)
         return EXIT_ERROR

@@ -112,3 +112,11 @@ def test_chatter_0_prints_nothing_but_errors(tmp_path: Path) -> None:
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
     failed = _shell(tmp_path, *args, "chatter=0", "clobber=no")
     assert failed.returncode == 1 and failed.stderr.startswith("xlat bin: ") and "clobber" in failed.stderr
+
+
+def test_errors_of_a_gt_alias_name_the_step_once(tmp_path: Path) -> None:
+    """'xlat gtselect ...' errors read like 'xlat select ...' ones, not 'xlat: select: ...'."""
+    out = _shell(tmp_path, "gtselect", "evclas=128")
+    assert (out.returncode, out.stderr) == (1, "xlat select: unknown parameter 'evclas'; did you mean 'evclass'?\n")
+    out = _shell(tmp_path, "gtexpcube2", "infile=lt.fits", "binsz=abc")
+    assert out.stderr == "xlat expcube: parameter 'binsz' expects a number, got 'abc'\n"
