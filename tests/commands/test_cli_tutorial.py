@@ -120,3 +120,13 @@ def test_errors_of_a_gt_alias_name_the_step_once(tmp_path: Path) -> None:
     assert (out.returncode, out.stderr) == (1, "xlat select: unknown parameter 'evclas'; did you mean 'evclass'?\n")
     out = _shell(tmp_path, "gtexpcube2", "infile=lt.fits", "binsz=abc")
     assert out.stderr == "xlat expcube: parameter 'binsz' expects a number, got 'abc'\n"
+
+
+def test_help_overview_shows_whole_first_sentences() -> None:
+    """A summary that wraps in the docstring was cut at the line end ('... residual,')."""
+    from xlat.commands.builtin.plot import Plot
+    from xlat.commands.help import command_help, overview
+
+    assert Plot.summary().endswith("or the last steppar scan (profile).")
+    assert all(not line.rstrip().endswith(",") for line in overview().splitlines())
+    assert command_help(Plot).splitlines()[0].endswith("(profile).")

@@ -38,8 +38,8 @@ def command_help(cls: type[Command]) -> str:
     """Plain-text help for one command."""
     doc = inspect.cleandoc(cls.__doc__ or "")
     tool = f" (as {cls.tool})" if cls.tool else ""
-    lines = [f"{cls.name}{tool}: {doc.splitlines()[0] if doc else ''}"]
-    rest = "\n".join(doc.splitlines()[1:]).strip()
+    lines = [f"{cls.name}{tool}: {cls.summary()}"]
+    rest = doc.partition("\n\n")[2].strip()
     if rest:
         lines += ["", rest]
     usage = [cls.name]
