@@ -130,3 +130,15 @@ def test_help_overview_shows_whole_first_sentences() -> None:
     assert Plot.summary().endswith("or the last steppar scan (profile).")
     assert all(not line.rstrip().endswith(",") for line in overview().splitlines())
     assert command_help(Plot).splitlines()[0].endswith("(profile).")
+
+
+def test_help_lists_the_pipeline_in_tutorial_order() -> None:
+    """gtselect, gtmktime, gtbin, gtltcube, gtexpcube2, gtsrcmaps, gtlike, gtmodel: the tutorial's
+    order (like was listed between bin and ltcube, in module order)."""
+    from xlat.commands.help import overview, topic_help
+
+    for text in (overview(), topic_help("pipeline")):
+        steps = [line.split()[0] for line in text.splitlines() if line.rstrip().endswith("]")]
+        steps = [s for s in steps if s in ("select", "mktime", "bin", "ltcube", "expcube", "srcmaps", "like",
+                                           "model")]
+        assert steps == ["select", "mktime", "bin", "ltcube", "expcube", "srcmaps", "like", "model"]
