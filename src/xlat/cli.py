@@ -50,7 +50,6 @@ def prompt_missing(
         if not pending:
             break
         spec = cls.spec(pending[0])
-        asked.add(spec.name)
         default = "" if spec.default is REQUIRED else spec.format_value(spec.default)
         label = spec.help or spec.name
         stdout.write(f"{label} [{default}] ")
@@ -60,9 +59,14 @@ def prompt_missing(
             raise XlatError(f"{cls.name}: no value for parameter '{spec.name}' (end of input)")
         answer = answer.strip()
         if answer:
-            result[spec.name] = spec.convert(answer, cls.name)
+            try:
+                result[spec.name] = spec.convert(answer, cls.name)
+            except XlatError as exc:  # a typo: say why and ask again, as the gt tools do
+                stdout.write(f"{exc}\n")
+                continue
         elif spec.default is not REQUIRED:
             result[spec.name] = spec.default
+        asked.add(spec.name)
     return result
 
 

@@ -142,3 +142,16 @@ def test_help_lists_the_pipeline_in_tutorial_order() -> None:
         steps = [s for s in steps if s in ("select", "mktime", "bin", "ltcube", "expcube", "srcmaps", "like",
                                            "model")]
         assert steps == ["select", "mktime", "bin", "ltcube", "expcube", "srcmaps", "like", "model"]
+
+
+def test_a_mistyped_prompt_answer_is_asked_again() -> None:
+    """A typo in the 12th of gtbin's questions stopped the whole command; it is asked again."""
+    from xlat.commands.builtin.events import Bin
+
+    stdin = io.StringIO("CMAP\nft1.fits\ncmap.fits\n\n20\n20\nabc\n0.5\nGAL\n184.5\n-5.8\n\nXYZ\nCAR\n")
+    stdout = io.StringIO()
+    given = prompt_missing(Bin, {}, stdin, stdout)
+    assert given["binsz"] == 0.5 and given["proj"] == "CAR"
+    shown = stdout.getvalue()
+    assert "bin: parameter 'binsz' expects a number, got 'abc'\n" in shown
+    assert shown.count("Image scale (in degrees/pixel) [INDEF] ") == 2 and "got 'XYZ'" in shown
