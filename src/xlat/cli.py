@@ -93,8 +93,11 @@ def error_line(outcome: Outcome) -> str:
 
 def _print_outcome(outcome: Outcome) -> int:
     quiet = getattr(outcome.command, "chatter", 2) == 0  # a tool's chatter=0: errors only
+    name = outcome.command.name if outcome.command else ""
     for message in () if quiet else outcome.warnings:
-        print(f"xlat {outcome.command.name if outcome.command else ''}: warning: {message}", file=sys.stderr)
+        if name and message.startswith(f"{name}: "):  # not "xlat like: warning: like: ..."
+            message = message[len(name) + 2:]
+        print(f"xlat {name}: warning: {message}", file=sys.stderr)
     if outcome.ok:
         if quiet:
             return EXIT_OK

@@ -155,3 +155,14 @@ def test_a_mistyped_prompt_answer_is_asked_again() -> None:
     shown = stdout.getvalue()
     assert "bin: parameter 'binsz' expects a number, got 'abc'\n" in shown
     assert shown.count("Image scale (in degrees/pixel) [INDEF] ") == 2 and "got 'XYZ'" in shown
+
+
+def test_a_warning_that_names_its_step_is_not_prefixed_twice(capsys: pytest.CaptureFixture[str]) -> None:
+    """like's 'like: fit failed ...' warning was shown as 'xlat like: warning: like: fit failed ...'."""
+    from xlat.cli import _print_outcome
+    from xlat.commands.executor import Outcome
+    from xlat.commands.parse import parse_line
+
+    cmd = parse_line("like cmap=srcmaps.fits srcmdl=model.xml")
+    _print_outcome(Outcome("like", cmd, True, result="", warnings=("like: fit failed: HESSE", "other")))
+    assert capsys.readouterr().err == "xlat like: warning: fit failed: HESSE\nxlat like: warning: other\n"
