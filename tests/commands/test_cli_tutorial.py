@@ -166,3 +166,16 @@ def test_a_warning_that_names_its_step_is_not_prefixed_twice(capsys: pytest.Capt
     cmd = parse_line("like cmap=srcmaps.fits srcmdl=model.xml")
     _print_outcome(Outcome("like", cmd, True, result="", warnings=("like: fit failed: HESSE", "other")))
     assert capsys.readouterr().err == "xlat like: warning: fit failed: HESSE\nxlat like: warning: other\n"
+
+
+def test_a_pasted_shell_line_runs_in_a_script(tmp_path: Path) -> None:
+    """'xlat select ...' copied from the shell (or from a script's '$ xlat ...' echo) into a
+    script or the session ran 'unknown command xlat'."""
+    from xlat.commands.builtin.events import Select
+    from xlat.commands.parse import parse_line
+
+    cmd = parse_line("xlat gtselect infile=@events.txt outfile=o.fits evclass=128 evtype=3")
+    assert isinstance(cmd, Select) and cmd.evclass == 128 and cmd.infile == "@events.txt"
+    (tmp_path / "s.xlat").write_text("xlat help select\n")
+    out = Executor(Session(tmp_path)).run_line("run s.xlat")
+    assert out.ok, out.error
