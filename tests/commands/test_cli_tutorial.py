@@ -179,3 +179,18 @@ def test_a_pasted_shell_line_runs_in_a_script(tmp_path: Path) -> None:
     (tmp_path / "s.xlat").write_text("xlat help select\n")
     out = Executor(Session(tmp_path)).run_line("run s.xlat")
     assert out.ok, out.error
+
+
+def test_script_lines_continue_after_a_trailing_backslash(tmp_path: Path) -> None:
+    """The tutorial's long commands split with '\\' as in a shell: the script said 'cannot split
+    the line: No escaped character'. A blank line ends the command, as in a shell."""
+    from xlat.session.history import read_script_lines
+
+    path = tmp_path / "t.xlat"
+    path.write_text("# tutorial\nhelp \\\n   select\n\nhelp \\\n\nchatter \\\n 2\n")
+    assert read_script_lines(path) == [(2, "help     select"), (5, "help  "), (7, "chatter   2")]
+    out = Executor(Session(tmp_path)).run_line("run t.xlat")
+    assert out.ok, out.error
+    path.write_text("help\nnosuch \\\n  x=1\n")
+    bad = Executor(Session(tmp_path)).run_line("run t.xlat")
+    assert not bad.ok and ":2: unknown command 'nosuch'" in str(bad.error)
