@@ -105,7 +105,8 @@ def _print_outcome(outcome: Outcome) -> int:
         if text:
             print(text, flush=True)
         return EXIT_OK
-    print(error_line(outcome), file=sys.stderr)
+    where = f" (traceback in {LOG_FILE})" if outcome.internal and not getattr(outcome.command, "debug", False) else ""
+    print(error_line(outcome) + where, file=sys.stderr)
     return EXIT_INTERNAL if outcome.internal else EXIT_ERROR
 
 
@@ -114,6 +115,33 @@ def _print_nested(outcome: Outcome) -> None:
     if outcome.command is not None:
         print(f"$ xlat {outcome.text}", flush=True)
     _print_outcome(outcome)
+
+
+LOG_FILE = os.path.join(".xlat", "xlat.log")
+
+
+class _LazyLogFile(logging.FileHandler):
+    """.xlat/xlat.log of the working folder, made at the first record: the tracebacks of internal
+    errors go there (as in the REPL and the TUI), not to the terminal."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, encoding="utf-8", delay=True)
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+    def _open(self) -> Any:
+        os.makedirs(os.path.dirname(self.baseFilename), exist_ok=True)
+        return super()._open()
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802  (logging's name)
+        pass  # an unwritable folder: the one-line error on stderr still tells what happened
+
+
+def _log_to_file() -> None:
+    """Send the 'xlat' logger to .xlat/xlat.log (once per process)."""
+    logger = logging.getLogger("xlat")
+    if not any(isinstance(h, _LazyLogFile) for h in logger.handlers):
+        logger.addHandler(_LazyLogFile(os.path.abspath(LOG_FILE)))
+    logger.propagate = False
 
 
 def _make_executor() -> Executor:
@@ -134,6 +162,8 @@ def run_shell_command(argv: Sequence[str]) -> int:
         prefix = "xlat " if name and message.startswith(f"{name}:") else "xlat: "
         print(f"{prefix}{message}", file=sys.stderr)
         return EXIT_ERROR
+    if not getattr(cmd, "debug", False):  # debug=yes: tracebacks on stderr
+        _log_to_file()
     executor = _make_executor()
     executor.nested_listeners.append(_print_nested)
     code = _print_outcome(executor.run(cmd))

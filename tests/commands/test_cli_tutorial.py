@@ -194,3 +194,23 @@ def test_script_lines_continue_after_a_trailing_backslash(tmp_path: Path) -> Non
     path.write_text("help\nnosuch \\\n  x=1\n")
     bad = Executor(Session(tmp_path)).run_line("run t.xlat")
     assert not bad.ok and ":2: unknown command 'nosuch'" in str(bad.error)
+
+
+def test_an_internal_error_is_one_line_and_its_traceback_goes_to_the_log(tmp_path: Path) -> None:
+    """The shell printed the executor's logged traceback on stderr; the REPL and the TUI keep it in
+    .xlat/xlat.log. Input: a counts cube whose header lost CTYPE1 (an unexpected layout)."""
+    from astropy.io import fits
+
+    with fits.open(require_shared("xtsrcmaps-3c279", "3C279_binned_ccube.fits.gz")) as hdul:
+        del hdul[0].header["CTYPE1"]
+        hdul.writeto(tmp_path / "ccube.fits")
+    lt = require_shared("fermitools2026-crab1day", "ltcube_zmax90.fits.gz")
+    out = _shell(tmp_path, "expcube", f"infile={lt}", "cmap=ccube.fits", "outfile=b.fits", "irfs=P8R3_SOURCE_V3",
+                 f"caldb={require_shared('caldb')}")
+    assert out.returncode in (1, 2) and "Traceback" not in out.stderr
+    errors = [line for line in out.stderr.splitlines() if not line.startswith("xlat expcube: warning: ")]
+    assert len(errors) == 1 and errors[0].startswith("xlat expcube: ")  # (the ltcube's GTIs differ: a warning)
+    if out.returncode == 2:  # an internal error (not a checked input error): traceback kept in the log
+        assert errors[0].endswith("(traceback in .xlat/xlat.log)")
+        assert "Traceback" in (tmp_path / ".xlat" / "xlat.log").read_text()
+    assert not (tmp_path / "b.fits").exists()
