@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import require_shared
 
@@ -247,3 +248,22 @@ def test_expcube_counts_map_without_wcs_keywords_is_a_one_line_error(tmp_path: P
     assert errors == [f"xlat expcube: {tmp_path / 'ccube.fits'}: primary header has no CTYPE1 keyword "
                       "(is this a gtbin counts map?)"]
     assert not (tmp_path / "b.fits").exists()
+
+
+def test_a_livetime_cube_with_the_wrong_cosbins_width_is_a_one_line_error(tmp_path: Path) -> None:
+    """COSBINS narrower than NBRBINS (a truncated or foreign cube) was an internal broadcasting
+    error in expcube; healpix CosineBinner holds NBRBINS x (1 + PHIBINS) values per pixel."""
+    from astropy.io import fits
+
+    from xlat.errors import FileFormatError
+    from xlat.products.ltcube import read_ltcube
+
+    with fits.open(require_shared("gammalib-p8r2-crab1day", "ltcube.fits.gz")) as hdul:
+        for name in ("EXPOSURE", "WEIGHTED_EXPOSURE"):
+            cut = np.asarray(hdul[name].data["COSBINS"])[:, :10]
+            hdul[name] = fits.BinTableHDU.from_columns([fits.Column("COSBINS", "10E", array=cut)], name=name,
+                                                       header=hdul[name].header)
+        hdul.writeto(tmp_path / "lt.fits")
+    with pytest.raises(FileFormatError, match=r"lt.fits: COSBINS has 10 values per pixel, expected 20 "
+                                              r"\(NBRBINS 20, PHIBINS 0\)$"):
+        read_ltcube(tmp_path / "lt.fits")
