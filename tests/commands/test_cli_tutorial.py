@@ -267,3 +267,11 @@ def test_a_livetime_cube_with_the_wrong_cosbins_width_is_a_one_line_error(tmp_pa
     with pytest.raises(FileFormatError, match=r"lt.fits: COSBINS has 10 values per pixel, expected 20 "
                                               r"\(NBRBINS 20, PHIBINS 0\)$"):
         read_ltcube(tmp_path / "lt.fits")
+
+
+def test_model_alone_without_a_model_says_both_ways_to_use_it(tmp_path: Path) -> None:
+    """'xlat model' in the shell (gtmodel's name) said only "use 'model FILE.xml' first"."""
+    out = _shell(tmp_path, "model")
+    assert out.returncode == 1
+    assert out.stderr == ("xlat model: no model loaded: load one with 'model FILE.xml', or give gtmodel's "
+                          "parameters srcmaps=, srcmdl= and outfile=\n")
