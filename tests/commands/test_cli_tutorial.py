@@ -275,3 +275,14 @@ def test_model_alone_without_a_model_says_both_ways_to_use_it(tmp_path: Path) ->
     assert out.returncode == 1
     assert out.stderr == ("xlat model: no model loaded: load one with 'model FILE.xml', or give gtmodel's "
                           "parameters srcmaps=, srcmdl= and outfile=\n")
+
+
+def test_indef_is_accepted_where_the_default_shown_is_indef() -> None:
+    """gtbin's enumbins/nxpix/binsz... show [INDEF] in help and prompts but refused 'INDEF'."""
+    from xlat.commands.builtin.events import Bin, Select
+    from xlat.errors import ParameterError
+
+    assert Bin.spec("enumbins").convert("INDEF", "bin") is None
+    assert Bin.spec("binsz").convert("indef", "bin") is None
+    with pytest.raises(ParameterError, match="parameter 'emin' does not accept INDEF"):
+        Select.spec("emin").convert("INDEF", "select")  # default 30: INDEF is not its value

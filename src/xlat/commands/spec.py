@@ -92,7 +92,7 @@ class ArgSpec:
         where = f"{command}: parameter '{self.name}'"
         raw = text.strip()
         if self.kind in (Kind.FLOAT, Kind.INT) and raw.upper() == "INDEF":
-            if self.indef:
+            if self.indef or self.default is None:  # help and prompts show a None default as INDEF
                 return None
             raise ParameterError(f"{where} does not accept INDEF (expected a number)")
         if self.kind is Kind.INT:
