@@ -286,3 +286,16 @@ def test_indef_is_accepted_where_the_default_shown_is_indef() -> None:
     assert Bin.spec("binsz").convert("indef", "bin") is None
     with pytest.raises(ParameterError, match="parameter 'emin' does not accept INDEF"):
         Select.spec("emin").convert("INDEF", "select")  # default 30: INDEF is not its value
+
+
+def test_catalog_asks_for_the_event_file_as_make4fglxml_takes_it() -> None:
+    """make4FGLxml's inputs are the catalogue and the event file (its ROI); a terminal user was asked
+    only for the catalogue and the output, then told to give evfile."""
+    from xlat.commands.builtin.models import Catalog
+
+    stdin = io.StringIO("gll_psc_v18.fit\nft1.fits\n\n")
+    stdout = io.StringIO()
+    given = prompt_missing(Catalog, {}, stdin, stdout)
+    assert (given["catalog"], given["evfile"], given["outfile"]) == ("gll_psc_v18.fit", "ft1.fits", "my_model.xml")
+    assert "Event file whose DSS position cut gives the ROI [] " in stdout.getvalue()
+    assert Catalog.prompt_order({"ra": 1.0, "dec": 2.0, "rad": 3.0}) == ("catalog", "outfile")
