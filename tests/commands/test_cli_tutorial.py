@@ -299,3 +299,13 @@ def test_catalog_asks_for_the_event_file_as_make4fglxml_takes_it() -> None:
     assert (given["catalog"], given["evfile"], given["outfile"]) == ("gll_psc_v18.fit", "ft1.fits", "my_model.xml")
     assert "Event file whose DSS position cut gives the ROI [] " in stdout.getvalue()
     assert Catalog.prompt_order({"ra": 1.0, "dec": 2.0, "rad": 3.0}) == ("catalog", "outfile")
+
+
+def test_pha2_report_says_spectra(tmp_path: Path) -> None:
+    """gtbin PHA2 on the Nova Her 2021 data: '3 spectra', not '3 spectrums'."""
+    ft1 = require_shared("fss-nher2021", "ft1_00.fits.gz")
+    sc = require_shared("fss-nher2021", "SC00.fits.gz")
+    out = Executor(Session(tmp_path)).run_line(f"bin evfile={ft1} scfile={sc} outfile=p.pha algorithm=PHA2 "
+                                               "emin=100 emax=100000 enumbins=10 dtime=86400")
+    assert out.ok, out.error
+    assert "3 spectra with EXPOSURE" in "\n".join(out.result.lines)
