@@ -309,3 +309,17 @@ def test_pha2_report_says_spectra(tmp_path: Path) -> None:
                                                "emin=100 emax=100000 enumbins=10 dtime=86400")
     assert out.ok, out.error
     assert "3 spectra with EXPOSURE" in "\n".join(out.result.lines)
+
+
+def test_cfitsio_file_name_syntax_is_named_not_reported_missing(tmp_path: Path) -> None:
+    """'ft1.fits[EVENTS]' (cfitsio's extension/filter syntax, common in gt commands) was reported as
+    'FT1 event file not found' although the file exists."""
+    ft1 = require_shared("fss-nher2021", "ft1_00.fits.gz")
+    sc = require_shared("fss-nher2021", "SC00.fits.gz")
+    out = Executor(Session(tmp_path)).run_line(f"select infile={ft1}[EVENTS] outfile=o.fits")
+    assert not out.ok and "cfitsio extended file names (FILE[...]) are not supported" in str(out.error)
+    out = Executor(Session(tmp_path)).run_line(f"mktime scfile={sc}[SC_DATA] evfile={ft1} outfile=o.fits roicut=no")
+    assert not out.ok and "SC00.fits.gz[SC_DATA]: cfitsio extended file names" in str(out.error)
+    out = Executor(Session(tmp_path)).run_line(f"select infile={tmp_path}/none.fits[1] outfile=o.fits")
+    assert str(out.error).endswith("none.fits[1]: FT1 event file not found")
+    assert not (tmp_path / "o.fits").exists()
