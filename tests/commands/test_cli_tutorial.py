@@ -323,3 +323,17 @@ def test_cfitsio_file_name_syntax_is_named_not_reported_missing(tmp_path: Path) 
     out = Executor(Session(tmp_path)).run_line(f"select infile={tmp_path}/none.fits[1] outfile=o.fits")
     assert str(out.error).endswith("none.fits[1]: FT1 event file not found")
     assert not (tmp_path / "o.fits").exists()
+
+
+def test_file_names_expand_environment_variables_as_the_tools_do(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Fermitools expand $(VAR) in file names (facilities::Util::expandEnvVar, e.g. Likelihood
+    src/Util.cxx); 'infile=$(DATA)/ft1_00.fits.gz' was looked for literally."""
+    ft1 = require_shared("fss-nher2021", "ft1_00.fits.gz")
+    monkeypatch.setenv("XLAT_TEST_DATA", str(ft1.parent))
+    out = Executor(Session(tmp_path)).run_line("select infile=$(XLAT_TEST_DATA)/ft1_00.fits.gz outfile=o.fits")
+    assert out.ok, out.error
+    assert (tmp_path / "o.fits").is_file()
+    monkeypatch.delenv("XLAT_TEST_DATA")
+    out = Executor(Session(tmp_path)).run_line("select infile=$(XLAT_TEST_DATA)/ft1_00.fits.gz outfile=p.fits")
+    assert str(out.error) == "environment variable XLAT_TEST_DATA in '$(XLAT_TEST_DATA)/ft1_00.fits.gz' is not set"
