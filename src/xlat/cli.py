@@ -23,7 +23,7 @@ from xlat.commands import load_builtin
 from xlat.commands.executor import Executor, Outcome
 from xlat.commands.help import command_help, overview
 from xlat.commands.parse import build, parse_arguments, resolve_command
-from xlat.commands.spec import REQUIRED, Command
+from xlat.commands.spec import REGISTRY, REQUIRED, Command
 from xlat.errors import XlatError
 from xlat.render.context import terminal_context
 from xlat.render.text import render_result
@@ -50,7 +50,6 @@ def prompt_missing(
         if not pending:
             break
         spec = cls.spec(pending[0])
-        asked.add(spec.name)
         default = "" if spec.default is REQUIRED else spec.format_value(spec.default)
         label = spec.help or spec.name
         stdout.write(f"{label} [{default}] ")
@@ -60,9 +59,14 @@ def prompt_missing(
             raise XlatError(f"{cls.name}: no value for parameter '{spec.name}' (end of input)")
         answer = answer.strip()
         if answer:
-            result[spec.name] = spec.convert(answer, cls.name)
+            try:
+                result[spec.name] = spec.convert(answer, cls.name)
+            except XlatError as exc:  # a typo: say why and ask again, as the gt tools do
+                stdout.write(f"{exc}\n")
+                continue
         elif spec.default is not REQUIRED:
             result[spec.name] = spec.default
+        asked.add(spec.name)
     return result
 
 
@@ -88,14 +92,21 @@ def error_line(outcome: Outcome) -> str:
 
 
 def _print_outcome(outcome: Outcome) -> int:
-    for message in outcome.warnings:
-        print(f"xlat {outcome.command.name if outcome.command else ''}: warning: {message}", file=sys.stderr)
+    quiet = getattr(outcome.command, "chatter", 2) == 0  # a tool's chatter=0: errors only
+    name = outcome.command.name if outcome.command else ""
+    for message in () if quiet else outcome.warnings:
+        if name and message.startswith(f"{name}: "):  # not "xlat like: warning: like: ..."
+            message = message[len(name) + 2:]
+        print(f"xlat {name}: warning: {message}", file=sys.stderr)
     if outcome.ok:
+        if quiet:
+            return EXIT_OK
         text = render_result(outcome.result, terminal_context(color=sys.stdout.isatty()))
         if text:
             print(text, flush=True)
         return EXIT_OK
-    print(error_line(outcome), file=sys.stderr)
+    where = f" (traceback in {LOG_FILE})" if outcome.internal and not getattr(outcome.command, "debug", False) else ""
+    print(error_line(outcome) + where, file=sys.stderr)
     return EXIT_INTERNAL if outcome.internal else EXIT_ERROR
 
 
@@ -104,6 +115,33 @@ def _print_nested(outcome: Outcome) -> None:
     if outcome.command is not None:
         print(f"$ xlat {outcome.text}", flush=True)
     _print_outcome(outcome)
+
+
+LOG_FILE = os.path.join(".xlat", "xlat.log")
+
+
+class _LazyLogFile(logging.FileHandler):
+    """.xlat/xlat.log of the working folder, made at the first record: the tracebacks of internal
+    errors go there (as in the REPL and the TUI), not to the terminal."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, encoding="utf-8", delay=True)
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+    def _open(self) -> Any:
+        os.makedirs(os.path.dirname(self.baseFilename), exist_ok=True)
+        return super()._open()
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802  (logging's name)
+        pass  # an unwritable folder: the one-line error on stderr still tells what happened
+
+
+def _log_to_file() -> None:
+    """Send the 'xlat' logger to .xlat/xlat.log (once per process)."""
+    logger = logging.getLogger("xlat")
+    if not any(isinstance(h, _LazyLogFile) for h in logger.handlers):
+        logger.addHandler(_LazyLogFile(os.path.abspath(LOG_FILE)))
+    logger.propagate = False
 
 
 def _make_executor() -> Executor:
@@ -119,9 +157,13 @@ def run_shell_command(argv: Sequence[str]) -> int:
     except XlatError as exc:
         message = str(exc)
         name = argv[0] if argv else ""
+        found = REGISTRY.lookup(name) if name else None
+        name = found.name if found is not None else name  # gtselect -> select, as the step names itself
         prefix = "xlat " if name and message.startswith(f"{name}:") else "xlat: "
         print(f"{prefix}{message}", file=sys.stderr)
         return EXIT_ERROR
+    if not getattr(cmd, "debug", False):  # debug=yes: tracebacks on stderr
+        _log_to_file()
     executor = _make_executor()
     executor.nested_listeners.append(_print_nested)
     code = _print_outcome(executor.run(cmd))

@@ -18,6 +18,18 @@ TOPIC_TITLES = {
 }
 
 
+# the pipeline steps in the order the Binned Likelihood Tutorial runs them (help lists them so)
+PIPELINE_ORDER = ("select", "mktime", "vcut", "bin", "ltcube", "expcube", "psf", "srcmaps", "like", "model")
+
+
+def _listed(topic: str, classes: list[type[Command]]) -> list[type[Command]]:
+    """A topic's commands as help lists them: registration order, pipeline steps in tutorial order."""
+    if topic != "pipeline":
+        return classes
+    rank = {name: i for i, name in enumerate(PIPELINE_ORDER)}
+    return sorted(classes, key=lambda c: rank.get(c.name, len(rank)))
+
+
 def _default_text(spec: ArgSpec) -> str:
     if spec.default is REQUIRED:
         return "(required)"
@@ -38,8 +50,8 @@ def command_help(cls: type[Command]) -> str:
     """Plain-text help for one command."""
     doc = inspect.cleandoc(cls.__doc__ or "")
     tool = f" (as {cls.tool})" if cls.tool else ""
-    lines = [f"{cls.name}{tool}: {doc.splitlines()[0] if doc else ''}"]
-    rest = "\n".join(doc.splitlines()[1:]).strip()
+    lines = [f"{cls.name}{tool}: {cls.summary()}"]
+    rest = doc.partition("\n\n")[2].strip()
     if rest:
         lines += ["", rest]
     usage = [cls.name]
@@ -63,7 +75,7 @@ def overview(registry: Registry = REGISTRY) -> str:
     lines = ["xlat: Fermi-LAT binned likelihood analysis", "", "usage: xlat <command> key=value ...", ""]
     for topic, classes in registry.by_topic().items():
         lines.append(TOPIC_TITLES.get(topic, topic.capitalize()) + ":")
-        for cls in classes:
+        for cls in _listed(topic, classes):
             tool = f" [{cls.tool}]" if cls.tool else ""
             lines.append(f"  {cls.name:<10} {cls.summary()}{tool}")
         lines.append("")
@@ -81,7 +93,7 @@ def topic_help(topic: str, registry: Registry = REGISTRY) -> str:
     """Plain-text list of the commands of one topic."""
     classes = registry.by_topic().get(topic, [])
     lines = [TOPIC_TITLES.get(topic, topic.capitalize()) + ":"]
-    for cls in classes:
+    for cls in _listed(topic, classes):
         tool = f" [{cls.tool}]" if cls.tool else ""
         lines.append(f"  {cls.name:<10} {cls.summary()}{tool}")
     lines += ["", "help <command> shows a command's parameters."]

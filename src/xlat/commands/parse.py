@@ -111,6 +111,8 @@ def parse_tokens(tokens: Sequence[str], registry: Registry = REGISTRY) -> Comman
     """Parse a tokenised command (first token is the command name)."""
     if not tokens:
         raise CommandError("empty command")
+    if tokens[0] == "xlat" and len(tokens) > 1:  # a shell line pasted as is: xlat select ...
+        tokens = tokens[1:]
     if tokens[0].startswith("@") and len(tokens[0]) > 1:  # XSPEC's @FILE: run FILE
         tokens = ["@", tokens[0][1:], *tokens[1:]]
     cls = resolve_command(tokens[0], registry)

@@ -92,7 +92,7 @@ class ArgSpec:
         where = f"{command}: parameter '{self.name}'"
         raw = text.strip()
         if self.kind in (Kind.FLOAT, Kind.INT) and raw.upper() == "INDEF":
-            if self.indef:
+            if self.indef or self.default is None:  # help and prompts show a None default as INDEF
                 return None
             raise ParameterError(f"{where} does not accept INDEF (expected a number)")
         if self.kind is Kind.INT:
@@ -244,8 +244,9 @@ class Command:
 
     @classmethod
     def summary(cls) -> str:
+        """The docstring's first paragraph on one line (it may wrap in the source)."""
         doc = (cls.__doc__ or "").strip()
-        return doc.splitlines()[0] if doc else ""
+        return " ".join(line.strip() for line in doc.split("\n\n")[0].splitlines())
 
     @classmethod
     def prompt_order(cls, given: dict[str, Any]) -> tuple[str, ...]:

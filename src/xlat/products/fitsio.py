@@ -75,11 +75,21 @@ def expand_file_list(value: str | Path, what: str = "input") -> list[Path]:
     return [Path(text).expanduser()]
 
 
+def missing_file(path: Path, what: str) -> InputError:
+    """The error for a file that does not exist; names cfitsio's FILE[ext or filter] syntax when
+    the file before the brackets does exist (xlat opens plain file names only)."""
+    name = path.name
+    if name.endswith("]") and "[" in name and path.with_name(name[:name.index("[")]).exists():
+        return InputError(f"{path}: cfitsio extended file names (FILE[...]) are not supported: give the plain "
+                          "file name (the table is chosen with evtable/sctable, cuts with select)")
+    return InputError(f"{path}: {what} not found")
+
+
 def _existing_file(path: str | Path, what: str) -> Path:
     """``path`` as a Path; a one-line error when it does not exist or is a folder."""
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{p}: {what} not found")
+        raise missing_file(p, what)
     if p.is_dir():
         raise InputError(f"{p}: is a folder, expected {_article(what)} {what}")
     return p

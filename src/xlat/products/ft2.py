@@ -12,8 +12,8 @@ from astropy.io import fits
 from astropy.utils.exceptions import AstropyUserWarning
 
 from xlat.core.types import FloatArray
-from xlat.errors import FileFormatError, InputError, XlatWarning
-from xlat.products.fitsio import expand_file_list, get_hdu, open_fits, require_columns
+from xlat.errors import FileFormatError, XlatWarning
+from xlat.products.fitsio import expand_file_list, get_hdu, missing_file, open_fits, require_columns
 
 POINTING_COLUMNS = ("START", "STOP", "LIVETIME", "RA_SCZ", "DEC_SCZ", "RA_SCX", "DEC_SCX", "RA_ZENITH", "DEC_ZENITH")
 
@@ -57,7 +57,7 @@ def ft2_column_names(path: str | Path | Sequence[str | Path], extname: str = "SC
     """Upper-case column names of the (first) FT2 file's spacecraft table, read from its header only."""
     p = _ft2_paths(path)[0]
     if not p.exists():
-        raise InputError(f"{p}: FT2 spacecraft file not found")
+        raise missing_file(p, "FT2 spacecraft file")
     try:
         with warnings.catch_warnings():  # a truncated file: the one-line error below, not astropy's warning
             warnings.simplefilter("ignore", AstropyUserWarning)

@@ -107,6 +107,13 @@ def read_ltcube(path: str | Path) -> LivetimeCube:
             raise FileFormatError(
                 f"{path}: EXPOSURE has {livetime.shape[0]} rows, expected 12*NSIDE^2 = {12 * nside * nside}"
             )
+        nbins, phibins = int(h["NBRBINS"]), int(h.get("PHIBINS", 0))
+        width = nbins * (1 + phibins) if phibins > 0 else nbins  # healpix CosineBinner's size
+        if livetime.shape[1] != width or weighted.shape != livetime.shape:
+            raise FileFormatError(
+                f"{path}: COSBINS has {livetime.shape[1]} values per pixel, expected {width} "
+                f"(NBRBINS {nbins}, PHIBINS {phibins})"
+            )
         gti = read_gti(hdul, path) if "GTI" in hdul else Gti.empty()
         thetabin = str(h.get("THETABIN", "SQRT(1-COSTHETA)")).strip().upper()
         zmax = h.get("ZENMAX")

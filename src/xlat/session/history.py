@@ -61,7 +61,8 @@ class Journal:
 
 
 def read_script_lines(path: str | Path, journal: bool = False) -> list[tuple[int, str]]:
-    """(line number, text) of the non-comment, non-blank lines of a script.
+    """(line number, text) of the non-comment, non-blank lines of a script; a line ending with
+    a backslash continues on the next one (the number is that of its first line).
 
     For a journal, a last line without its newline is a torn write (the process died while
     writing it) and is dropped; it was never executed successfully.
@@ -70,7 +71,21 @@ def read_script_lines(path: str | Path, journal: bool = False) -> list[tuple[int
     lines = raw.split("\n")
     if journal and lines and lines[-1] != "":
         lines = lines[:-1]
-    return [(i, ln) for i, ln in enumerate(lines, start=1) if ln.strip() and not ln.lstrip().startswith("#")]
+    out: list[tuple[int, str]] = []
+    pending: tuple[int, str] | None = None  # a command continued with a trailing backslash, as in a shell
+    for i, ln in enumerate(lines, start=1):
+        if pending is None and (not ln.strip() or ln.lstrip().startswith("#")):
+            continue
+        start, text = pending if pending is not None else (i, "")
+        text += ln
+        if text.rstrip().endswith("\\"):
+            pending = (start, text.rstrip()[:-1] + " ")
+            continue
+        pending = None
+        out.append((start, text))
+    if pending is not None:
+        out.append(pending)
+    return out
 
 
 def latest_journal(folder: str | Path) -> Path | None:

@@ -130,8 +130,10 @@ def _compute_maps(missing: list[Source], model: SourceModel, counts: CountsCube,
         raise InputError(f"{cmap}: no map for {names} in the srcmaps file; diffuse maps need the binned "
                          "exposure map (bexpmap) — or make the maps with 'xlat srcmaps' first")
     response = resolve_response(caldb_index(caldb), irfs, evtype, counts.header, f"cmap={cmap}", psf=True)
-    obs = load_observation(counts, response, expcube, bexpmap, MapOptions(psfcorr=psfcorr, edisp_bins=value),
-                           progress, cancel)
+    # gtlike never sets BinnedExposure's boundary flag (off by default, src/BinnedExposureBase.cxx):
+    # no emapbnds check here, unlike gtsrcmaps
+    options = MapOptions(psfcorr=psfcorr, emapbnds=False, edisp_bins=value)
+    obs = load_observation(counts, response, expcube, bexpmap, options, progress, cancel)
     load_source_templates(model, [s.name for s in missing if needs_template(s)], base_dir=base_dir, xml_path=srcmdl)
     sources = [map_source(s, obs.options.minbinsz, counts.geom.pixel_size) for s in missing]
     out = {smap.name: smap.data for smap, _ in obs.point_maps([s for s in sources if s.is_point])}

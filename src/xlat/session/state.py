@@ -12,18 +12,30 @@ back if it fails, and the capture is kept on the undo stack.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xlat.errors import ModelError
+from xlat.errors import InputError, ModelError
 from xlat.progress import NEVER_CANCEL, NO_PROGRESS, CancelToken, Progress
 from xlat.session.display import DisplaySettings
 from xlat.session.fitting import FittingVerbs
 from xlat.session.history import Journal
 from xlat.session.pipeline import Pipeline
 from xlat.session.undo import UndoStack, capture, restore_parameters
+
+_ENV_VAR = re.compile(r"\$\(([^)]*)\)")
+
+
+def _env_value(name: str, text: str) -> str:
+    value = os.environ.get(name)
+    if value is None:
+        raise InputError(f"environment variable {name} in {text!r} is not set")
+    return value
+
 
 if TYPE_CHECKING:
     from xlat.core.source_model import SourceModel
@@ -58,8 +70,12 @@ class Session(FittingVerbs):
 
     # ------------------------------------------------------------ basics
     def path(self, name: str | Path) -> Path:
-        """A user-given path, relative to the session's working folder."""
-        p = Path(name).expanduser()
+        """A user-given path, relative to the session's working folder; ``$(VAR)`` is replaced by
+        the environment variable, as the Fermitools expand file names (facilities expandEnvVar)."""
+        text = str(name)
+        if "$(" in text:
+            text = _ENV_VAR.sub(lambda m: _env_value(m.group(1), text), text)
+        p = Path(text).expanduser()
         return p if p.is_absolute() else self.workdir / p
 
     def record(self, canonical_text: str) -> None:

@@ -8,7 +8,7 @@ statistic only; the unbinned parameters (evfile, scfile, expmap, ...) are accept
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xlat.commands.spec import REQUIRED, arg, command
 from xlat.commands.tool import ToolCommand
@@ -53,6 +53,17 @@ class Like(ToolCommand):
     edisp_bins: int = arg(0, kind="int", help="Number of bins to consider energy dispersion for")
     minos: str = arg("none", help="Parameters (source:param, comma-separated) for MINOS errors, or 'all'")
     caldb: str = arg("", kind="file", help="CALDB folder to use when $CALDB and $FERMI_DIR are not set")
+
+    @classmethod
+    def prompt_order(cls, given: dict[str, Any]) -> tuple[str, ...]:
+        """gtlike's prompts (likelihood::promptForParameters): the statistic first, then its inputs."""
+        if "statistic" not in given:
+            return ("statistic",)
+        if str(given["statistic"]).upper() == "BINNED":
+            inputs = ["cmap", "bexpmap"]
+        else:
+            inputs = ["scfile", "evfile", "expmap"]
+        return ("statistic", *inputs, "expcube", "srcmdl", "irfs", "optimizer")
 
     def run(self, session: Session) -> object:
         from xlat.session.steps.like import run_like

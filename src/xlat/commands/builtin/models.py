@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xlat.commands.spec import arg, command
 from xlat.commands.tool import ToolCommand
@@ -24,7 +24,7 @@ class Catalog(ToolCommand):
     """
 
     catalog: str = arg("", kind="file", query=True, help="4FGL catalog FITS file (empty: fermipy's 4FGL-DR4)")
-    evfile: str = arg("", kind="file", help="Event file whose DSS position cut gives the ROI")
+    evfile: str = arg("", kind="file", query=True, help="Event file whose DSS position cut gives the ROI")
     ra: float | None = arg(None, kind="float", indef=True, minimum=-360, maximum=360, help="ROI centre RA (deg)")
     dec: float | None = arg(None, kind="float", indef=True, minimum=-90, maximum=90, help="ROI centre DEC (deg)")
     rad: float | None = arg(None, kind="float", indef=True, help="ROI radius (deg)")
@@ -44,6 +44,14 @@ class Catalog(ToolCommand):
     galindex_free: bool = arg(True, kind="bool", help="Free the Galactic diffuse power-law index")
     isodiff: str = arg("iso_P8R3_SOURCE_V3_v1.txt", help="Isotropic template (bare name: $(FERMI_DIR) folder; none)")
     isoname: str = arg("iso_P8R3_SOURCE_V3_v1", help="Name of the isotropic source")
+
+    @classmethod
+    def prompt_order(cls, given: dict[str, Any]) -> tuple[str, ...]:
+        """make4FGLxml's two inputs (catalogue, event file), then the output; no event file is
+        asked for when the ROI is given as ra, dec and rad."""
+        if all(given.get(k) is not None for k in ("ra", "dec", "rad")):
+            return ("catalog", "outfile")
+        return ("catalog", "evfile", "outfile")
 
     def run(self, session: Session) -> StepReport:
         from xlat.session.steps.catalog import run_catalog

@@ -7,7 +7,7 @@ Parameters, defaults and modes follow Likelihood/pfiles/gtexpcube2.par and gtpsf
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xlat.commands.spec import arg, command
 from xlat.commands.tool import ToolCommand
@@ -59,6 +59,25 @@ class ExpCube(ToolCommand):
                        help="Minimum off-axis angle to include in effective area integration")
     table: str = arg("EXPOSURE", help="Exposure cube extension")
     caldb: str = arg("", kind="file", help="CALDB folder to use when $CALDB and $FERMI_DIR are not set")
+
+    @classmethod
+    def prompt_order(cls, given: dict[str, Any]) -> tuple[str, ...]:
+        """gtexpcube2's prompts (ExpCube::promptForParameters): the grid and energies only when
+        cmap is none/hpx, and then ebinfile or emin/emax/enumbins according to ebinalg."""
+        names = ["infile", "cmap", "outfile", "irfs", "evtype"]
+        if "cmap" not in given:
+            return tuple(names)
+        cmap = str(given["cmap"]).strip().lower()
+        if cmap not in ("none", "hpx"):
+            return tuple(names)
+        if cmap == "none":
+            names += ["nxpix", "nypix", "binsz", "xref", "yref", "axisrot", "proj"]
+        else:
+            names += ["hpx_ordering_scheme", "hpx_order"]
+        names.append("coordsys")
+        if str(given.get("ebinalg", "LOG")).upper() == "FILE":
+            return tuple(names + ["ebinfile"])
+        return tuple(names + ["emin", "emax", "enumbins"])
 
     def run(self, session: Session) -> StepReport:
         from xlat.session.steps.expcube import run_expcube

@@ -132,4 +132,7 @@ class ModelCommand(ToolCommand):
             return run_model(session, self)
         if self.file:
             return session.load_model(self.file)
+        if session.model is None:  # e.g. 'xlat model' in the shell, meaning gtmodel
+            raise ParameterError("model: no model loaded: load one with 'model FILE.xml', or give gtmodel's "
+                                 "parameters srcmaps=, srcmdl= and outfile=")
         return session.show_model()

@@ -65,5 +65,6 @@ def now_date(fraction: bool = False) -> str:
     return text + ".0000" if fraction else text
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def plural(n: int, word: str, many: str = "") -> str:
+    """'1 event', '3 events'; ``many`` for irregular plurals ('spectra')."""
+    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"

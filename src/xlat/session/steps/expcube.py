@@ -52,6 +52,10 @@ def _read_cmap(path: Path) -> tuple[fits.Header, np.ndarray | None, bool]:
             header = sky.header.copy()
             if str(header.get("PIXTYPE", "")).strip().upper() != "HEALPIX":
                 raise FileFormatError(f"{path}: SKYMAP is not a HEALPix table (PIXTYPE {header.get('PIXTYPE')!r})")
+        else:
+            for key in ("CTYPE1", "CTYPE2", "CRVAL1", "CRVAL2", "CDELT1", "CDELT2", "CRPIX1", "CRPIX2"):
+                if key not in header:
+                    raise FileFormatError(f"{path}: primary header has no {key} keyword (is this a gtbin counts map?)")
     return header, edges, healpix
 
 

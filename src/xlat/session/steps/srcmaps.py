@@ -46,14 +46,18 @@ if TYPE_CHECKING:
 
 
 def options_of(cmd: Any) -> MapOptions:
-    """The map options of a srcmaps/model command; $USE_BL_EDISP overrides edisp_bins (BinnedConfig)."""
+    """The map options of a srcmaps/model command; $USE_BL_EDISP overrides edisp_bins (BinnedConfig).
+
+    Only gtsrcmaps has emapbnds; gtmodel (and gtlike) leave BinnedExposure's boundary flag at its
+    default, off (Likelihood src/BinnedExposureBase.cxx), so a command without it does not enforce.
+    """
     return MapOptions(
         convol=bool(getattr(cmd, "convol", True)),
         resample=bool(getattr(cmd, "resample", True)),
         rfactor=int(getattr(cmd, "rfactor", 2)),
         minbinsz=float(getattr(cmd, "minbinsz", 0.1)),
         psfcorr=bool(getattr(cmd, "psfcorr", True)),
-        emapbnds=bool(getattr(cmd, "emapbnds", True)),
+        emapbnds=bool(getattr(cmd, "emapbnds", False)),
         edisp_bins=parse_edisp_value(int(getattr(cmd, "edisp_bins", 0)), os.environ.get("USE_BL_EDISP")),
     )
 
