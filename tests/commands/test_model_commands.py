@@ -226,3 +226,41 @@ def test_model_commands_are_fast_on_the_tutorial_model(tmp_path: Path) -> None:
         ok(ex, line)
         worst = max(worst, time.process_time() - start)
     assert worst < 0.25, f"slowest model command took {worst:.3f} s of CPU"
+
+
+def test_show_par_fits_80_columns_with_4fgl_names_whole(tmp_path: Path) -> None:
+    """The demo's fitted model (3C279_binned_output.xml) has 4FGL bounds such as Eb in [254.174,
+    1502.26], scales such as 1.60619e-11 and the isotropic FileFunction's 'Normalization' under a
+    21-character name: with 6-digit bounds every source name of 'show par' folded in two at 80
+    columns (188 lines for its 94 parameters)."""
+    import io
+
+    from rich.console import Console
+
+    from xlat.render.console import to_renderable
+    from xlat.render.context import RenderContext
+
+    (tmp_path / "iso.txt").write_text("100 1e-3\n1000 1e-5\n100000 1e-9\n", encoding="utf-8")
+    text = write_small_model(tmp_path).read_text(encoding="utf-8")
+    iso = text[text.index('  <source name="iso"'):text.index("</source_library>")]
+    text = text.replace(iso, """  <source name="iso_P8R3_SOURCE_V3_v1" type="DiffuseSource">
+    <spectrum type="FileFunction" file="iso.txt">
+      <parameter free="1" max="10" min="0.01" name="Normalization" scale="1" value="0.712975"/>
+    </spectrum>
+    <spatialModel type="ConstantValue">
+      <parameter free="0" max="10" min="0" name="Value" scale="1" value="1"/>
+    </spatialModel>
+  </source>
+""").replace('scale="1e-11" value="3.5"', 'scale="1.60619e-11" value="3.43298"')
+    (tmp_path / "small.xml").write_text(text, encoding="utf-8")
+    ex = Executor(Session(tmp_path))
+    ok(ex, "model small.xml")
+    ok(ex, f"newpar '{C279}:Eb' 811.334 254.174 1502.26")
+    table = ok(ex, "show par").result
+    assert table.rows[3][5:7] == ("254.2", "1502")  # 4 significant digits
+    out = io.StringIO()
+    Console(file=out, width=80, color_system=None).print(to_renderable(table, RenderContext(width=80)))
+    lines = out.getvalue().splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert sum(C279 in line for line in lines) == 4 and sum(C273 in line for line in lines) == 3
+    assert len(lines) <= 3 + len(table.rows) + 1  # title, header, rule, rows; at most the iso name folds

@@ -2,7 +2,9 @@
 
 The parameter numbers are those the selection language accepts (``thaw 3-5``): the
 spectral parameters of every source in file order, from 1 (:func:`numbered_parameters`).
-Values are the XML ``value`` (in units of ``scale``), as ``newpar`` sets them.
+Values are the XML ``value`` (in units of ``scale``), as ``newpar`` sets them, with 6
+significant digits; bounds and scale with 4, errors with 3, so that ``show par`` of a 4FGL
+model fits 80 columns with the source names whole.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def parameter_table(model: SourceModel, ties: dict[str, Tie], free_only: bool = 
             ref = f"{source.name}:{param.name}"
             if free_only and not (param.free or ref in ties):
                 continue
-            bounds = ("", "") if not param.bounded else (_g(param.min), _g(param.max))
+            bounds = ("", "") if not param.bounded else (_g(param.min, 4), _g(param.max, 4))
             rows.append((str(number), source.name, param.name, _g(param.value, 6), _g(param.error, 3),
                          *bounds, _g(param.scale, 4), _status(ref, param, ties)))
     what = "free parameters" if free_only else "parameters"
