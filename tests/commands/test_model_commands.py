@@ -264,3 +264,17 @@ def test_show_par_fits_80_columns_with_4fgl_names_whole(tmp_path: Path) -> None:
     assert all(len(line) <= 80 for line in lines)
     assert sum(C279 in line for line in lines) == 4 and sum(C273 in line for line in lines) == 3
     assert len(lines) <= 3 + len(table.rows) + 1  # title, header, rule, rows; at most the iso name folds
+
+
+def test_tie_across_a_scale_sign_says_which_factor_to_use(ex: Executor) -> None:
+    """4FGL models give PowerLaw/PLSuperExpCutoff4 indices scale -1 and LogParabola's alpha scale 1,
+    so 'tie alpha Index' (docs/session.md's example) puts alpha at -2.5: the message says why and
+    which factor works, and the failed tie changes nothing."""
+    before = model_state(ex.session)
+    out = fails(ex, f"tie '{C279}:alpha' '{C273}:Index'")
+    assert out.error == (f"tie: {C279}:alpha = 1 x {C273}:Index would be -2.5 (in units of its scale), outside "
+                         "its [min, max] = [0, 5]; ties are in true units (value x scale) and the scales are 1 "
+                         "and -1: try factor -1")
+    assert model_state(ex.session) == before
+    ok(ex, f"tie '{C279}:alpha' '{C273}:Index' -1")
+    assert ex.session.model.parameter(f"{C279}:alpha").value == 2.5  # -1 x true(Index) = -1 x (2.5 x -1)
