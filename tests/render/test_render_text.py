@@ -86,3 +86,18 @@ def test_a_wide_table_keeps_4fgl_names_whole_at_80_columns() -> None:
     text = show(table, width=80)
     assert all(len(line) <= 80 for line in text.splitlines())
     assert all(f"4FGL J12{k:02d}.1-0547" in text for k in range(1, 4)) and "iso_P8R3_SOURCE_V3_v1" in text
+
+
+def test_error_ends_with_the_minos_errors() -> None:
+    """'error' printed its MINOS result inside gtlike's 100-line report, scrolled off an 80x24 screen
+    by the source table; the errors now come last, as a table (text and rich renderings)."""
+    from xlat.session.records import FitSummary
+
+    lines = tuple(f"line {k}" for k in range(100)) + ("MINOS 3C 279:Index: -0.100058 / +0.106568",)
+    summary = FitSummary(5224.72, True, "converged", lines, TABLE, values={"3C 279:Index": 2.19766},
+                         minos={"3C 279:Index": (-0.100058, 0.106568, True), "iso:Norm": (-0.2, 0.3, False)})
+    for text in (render_result(summary, RenderContext(chatter=2)), show(summary)):
+        tail = [line for line in text.splitlines() if line.strip()][-5:]
+        assert any(line.startswith("MINOS errors") for line in tail[:2])
+        assert tail[-2].split() == ["3C", "279:Index", "2.19766", "-0.1001", "+0.1066"]
+        assert tail[-1].split() == ["iso:Norm", "-0.2", "+0.3", "not", "valid"]

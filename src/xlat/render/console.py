@@ -14,6 +14,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from xlat.render.context import PLAIN, RenderContext
+from xlat.render.model_text import minos_table
 from xlat.render.tables import rich_table
 from xlat.render.text import render_result
 from xlat.session.records import FitSummary
@@ -61,4 +62,7 @@ def _(result: FitSummary, ctx: RenderContext = PLAIN) -> RenderableType | None:
     parts: list[RenderableType] = [Text("\n".join(result.lines).strip("\n"))]
     if result.table is not None and ctx.chatter >= 2:
         parts.append(rich_table(result.table, ctx.width))
+    minos = minos_table(result)
+    if minos is not None:
+        parts.append(rich_table(minos, ctx.width))
     return Group(*parts)
