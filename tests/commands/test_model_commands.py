@@ -278,3 +278,25 @@ def test_tie_across_a_scale_sign_says_which_factor_to_use(ex: Executor) -> None:
     assert model_state(ex.session) == before
     ok(ex, f"tie '{C279}:alpha' '{C273}:Index' -1")
     assert ex.session.model.parameter(f"{C279}:alpha").value == 2.5  # -1 x true(Index) = -1 x (2.5 x -1)
+
+
+def test_show_gives_distances_to_a_hundredth_of_a_degree(ex: Executor) -> None:
+    """The demo's 'show' (24 sources, PLSuperExpCutoff4 spectra, iso_P8R3_SOURCE_V3_v1) needed 81
+    columns with distances such as 0.06873 and folded the isotropic name; 0.07 aligns and fits."""
+    from xlat.session.selection import SelectionContext
+    from xlat.session.show_ops import model_table, sources_table
+
+    context = SelectionContext(roi_center=(193.98, -5.82))
+    # distances from (193.98, -5.82) (test_param_selection.py): 3C 279 0.069 deg, 3C 273 10.4 deg,
+    # the far source 24.4 deg, the diffuse source 0
+    import math
+
+    def sep(ra: float, dec: float) -> float:  # great-circle distance from the centre, deg (closure)
+        a, b, c, d = map(math.radians, (ra, dec, 193.98, -5.82))
+        return math.degrees(math.acos(math.sin(b) * math.sin(d) + math.cos(b) * math.cos(d) * math.cos(a - c)))
+
+    rows = model_table(ex.session.model, context, None).rows
+    expected = [f"{sep(194.0415, -5.7887):.2f}", f"{sep(187.2779, 2.0524):.2f}", f"{sep(169.5748, -4.2539):.2f}"]
+    assert [row[6] for row in rows] == [*expected, "0.00"] and expected[0] == "0.07"
+    by_name = {row[0]: row[2] for row in sources_table(ex.session.model, context, None).rows}
+    assert by_name == {row[1]: row[6] for row in rows}

@@ -28,6 +28,12 @@ def _g(value: float | None, digits: int = 6) -> str:
     return "" if value is None else f"{value:.{digits}g}"
 
 
+def _deg(value: float | None) -> str:
+    """A distance in deg to 0.01 deg (aligned decimals; 4 significant digits made 0.06873 and
+    pushed the demo's ``show`` table one column past 80)."""
+    return "" if value is None else f"{value:.2f}"
+
+
 def _status(ref: str, param: Parameter, ties: dict[str, Tie]) -> str:
     tie = ties.get(ref)
     if tie is not None:
@@ -75,7 +81,7 @@ def source_rows(model: SourceModel, context: SelectionContext, fit: Any) -> list
 def model_table(model: SourceModel, context: SelectionContext, fit: Any, path: str = "") -> Table:
     """``show model``: one line per source in file order."""
     rows = [(str(r["index"] + 1), r["name"], r["kind"], r["spectrum"], _g(r["ra"], 7), _g(r["dec"], 6),
-             _g(r["distance"], 4), str(r["free"])) for r in source_rows(model, context, fit)]
+             _deg(r["distance"]), str(r["free"])) for r in source_rows(model, context, fit)]
     where = f" from {path}" if path else ""
     title = f"model{where}: {len(model)} sources, {n_free(model)} free parameters"
     columns = ("#", "source", "type", "spectrum", "RA", "Dec", "dist", "free")
@@ -93,7 +99,7 @@ def sources_table(model: SourceModel, context: SelectionContext, fit: Any, sort:
         rows.sort(key=lambda r: (r["distance"] is None, r["distance"] or 0.0, r["index"]))
     elif sort == "name":
         rows.sort(key=lambda r: r["name"])
-    cells = tuple((r["name"], r["kind"], _g(r["distance"], 4), _g(r["ts"], 6), _g(r["npred"], 6), str(r["free"]))
+    cells = tuple((r["name"], r["kind"], _deg(r["distance"]), _g(r["ts"], 6), _g(r["npred"], 6), str(r["free"]))
                   for r in rows)
     note = "" if fit is not None else " (no fit yet: TS and Npred empty)"
     title = f"sources sorted by {sort}{note}"
