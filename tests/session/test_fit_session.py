@@ -469,3 +469,14 @@ def test_ts_with_tsmin_refits_the_null_model_with_the_ties(tmp_path: Path) -> No
     assert ts == pytest.approx(expected, abs=2e-3)  # the fit's tolerance (ftol 1e-3 on -lnL)
     # holding the follower fixed (the untied refit) gives another TS: the test can tell them apart
     assert abs(2.0 * (log_like1 + held.fun) - expected) > 1.0
+
+
+def test_steppar_off_the_current_value_warns_and_suggests_the_sign(crab: Executor) -> None:
+    """'steppar Crab:Index 2 3' (XSPEC habit, or a 4FGL IndexS with scale -1) scanned PowerLaw2's
+    Index = -2.23 (scale 1) far from its minimum, silently: the plot showed a flat line at 260."""
+    ok(crab, "fit")
+    out = ok(crab, "steppar Crab:Index 2 3 2")
+    index = crab.session.model.parameter("Crab:Index").value
+    assert out.warnings == (f"steppar Crab:Index: the current value {index:g} (in units of scale 1) is outside "
+                            "the scanned range [2, 3]; did you mean -3 -2?",)
+    assert ok(crab, "steppar Crab:Index -2.4 -2.1 2").warnings == ()
