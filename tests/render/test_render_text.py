@@ -101,3 +101,19 @@ def test_error_ends_with_the_minos_errors() -> None:
         assert any(line.startswith("MINOS errors") for line in tail[:2])
         assert tail[-2].split() == ["3C", "279:Index", "2.19766", "-0.1001", "+0.1066"]
         assert tail[-1].split() == ["iso:Norm", "-0.2", "+0.3", "not", "valid"]
+
+
+def test_show_par_of_a_tutorial_sized_model_folds_only_the_long_names() -> None:
+    """show par of the tutorial's model (fermitools2026-3c279/model_point_iso.xml, 923 parameters)
+    at 80 columns: one 21-character isotropic name and one 'Normalization' made rich narrow the
+    source column below 17 characters, so every 4FGL name folded (1849 lines); now only the
+    isotropic row folds."""
+    rows = tuple((str(k), f"4FGL J11{k % 100:02d}.7-0427", "Prefactor", "6.12624", "", "0", "1.143e+04",
+                  "1.282e-13", "fixed") for k in range(1, 101))
+    rows += (("923", "iso_P8R3_SOURCE_V3_v1", "Normalization", "0.892624", "", "0.5272", "10", "1", "fixed"),)
+    table = Table(title="parameters: 923 shown", columns=("#", "source", "param", "value", "error", "min", "max",
+                                                          "scale", "status"), rows=rows)
+    lines = show(table, width=80).splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert sum("4FGL J11" in line for line in lines) == 100  # every 4FGL row whole, on one line
+    assert len(lines) <= 3 + len(rows) + 1  # title, header, rule, rows; only the isotropic row folds

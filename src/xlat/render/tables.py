@@ -29,18 +29,53 @@ def natural_width(table: Table, gap: int = 2) -> int:
     return sum(widths) + gap * (len(widths) - 1)
 
 
+def fold_widths(table: Table, width: int, numeric: list[bool]) -> dict[int, int]:
+    """Narrower widths for text columns so that the table fits ``width`` with one space between
+    columns, folding as few rows as possible: each column is cut one character at a time where
+    that folds the fewest rows not folded yet. (rich cuts the widest column first, so one long
+    diffuse-source name made every 4FGL name of ``show par`` fold: 1849 lines for 923 rows.)"""
+    widths = [len(name) for name in table.columns]
+    for row in table.rows:
+        for k, cell in enumerate(row[: len(widths)]):
+            widths[k] = max(widths[k], len(cell))
+    excess = sum(widths) + len(widths) - 1 - width
+    lengths = {k: [len(row[k]) if k < len(row) else 0 for row in table.rows]
+               for k in range(len(widths)) if not numeric[k]}
+    folded: set[int] = set()
+    narrowed: dict[int, int] = {}
+    while excess > 0:
+        best: tuple[int, int, int] | None = None  # (new folds, -width, column)
+        for k, lens in lengths.items():
+            if widths[k] <= max(len(table.columns[k]), 4):
+                continue
+            cost = sum(1 for i, n in enumerate(lens) if n >= widths[k] and i not in folded)
+            if best is None or (cost, -widths[k], k) < best:
+                best = (cost, -widths[k], k)
+        if best is None:
+            break  # rich shrinks what is left
+        k = best[2]
+        widths[k] -= 1
+        narrowed[k] = widths[k]
+        folded.update(i for i, n in enumerate(lengths[k]) if n > widths[k])
+        excess -= 1
+    return narrowed
+
+
 def rich_table(table: Table, width: int | None = None) -> RenderableType:
     """A rich Table for a :class:`~xlat.session.results.Table` record, its title on a line above.
 
     Numbers never wrap; text (source names) folds only when the table cannot fit ``width`` even
-    with one space between columns (two when it fits).
+    with one space between columns (two when it fits), and then in as few rows as possible
+    (:func:`fold_widths`).
     """
     tight = width is not None and natural_width(table) > width
     out = RichTable(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
                     padding=(0, 0) if tight else (0, 1))
+    numeric = [is_numeric_column(table.rows, k) for k in range(len(table.columns))]
+    narrowed = fold_widths(table, width, numeric) if tight and width is not None else {}
     for k, name in enumerate(table.columns):
-        numeric = is_numeric_column(table.rows, k)
-        out.add_column(name, justify="right" if numeric else "left", overflow="fold", no_wrap=numeric)
+        out.add_column(name, justify="right" if numeric[k] else "left", overflow="fold", no_wrap=numeric[k],
+                       max_width=narrowed.get(k))
     for row in table.rows:
         out.add_row(*row)
     if not table.rows:
