@@ -300,3 +300,20 @@ def test_show_gives_distances_to_a_hundredth_of_a_degree(ex: Executor) -> None:
     assert [row[6] for row in rows] == [*expected, "0.00"] and expected[0] == "0.07"
     by_name = {row[0]: row[2] for row in sources_table(ex.session.model, context, None).rows}
     assert by_name == {row[1]: row[6] for row in rows}
+
+
+def test_replaying_a_script_whose_input_changed_warns(tmp_path: Path) -> None:
+    """'save model small.xml' over the model a saved session loads made its replay start from other
+    values, silently (the script's header had the old sha256 all along)."""
+    ex = executor_with_model(tmp_path)
+    ok(ex, f"newpar '{C279}:norm' 2.5")
+    ok(ex, "save session s1")
+    replay = Executor(Session(tmp_path))
+    assert ok(replay, "run sessions/s1.xlat").warnings == ()
+    ok(ex, "save model small.xml")  # overwrites the script's input with norm = 2.5
+    out = ok(Executor(Session(tmp_path)), "run sessions/s1.xlat")
+    assert out.warnings == (f"sessions/s1.xlat: input {tmp_path / 'small.xml'}: changed since the script was saved "
+                            "(sha256 differs); the replayed numbers may differ",)
+    (tmp_path / "small.xml").unlink()
+    out = Executor(Session(tmp_path)).run_line("run sessions/s1.xlat")
+    assert out.warnings[0].endswith("small.xml: missing (the script was saved with it)") and not out.ok
