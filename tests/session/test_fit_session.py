@@ -480,3 +480,16 @@ def test_steppar_off_the_current_value_warns_and_suggests_the_sign(crab: Executo
     assert out.warnings == (f"steppar Crab:Index: the current value {index:g} (in units of scale 1) is outside "
                             "the scanned range [2, 3]; did you mean -3 -2?",)
     assert ok(crab, "steppar Crab:Index -2.4 -2.1 2").warnings == ()
+
+
+def test_data_refuses_edisp_bins_the_source_maps_cannot_serve(crab: Executor) -> None:
+    """srcmaps_nogal (gtsrcmaps with the default edisp_bins=0: 21 planes for 20 bins, MANIFEST §9)
+    has no extra planes: 'data edisp_bins=3' was accepted and every later fit failed until the
+    user undid it by hand; now data refuses and the session keeps its working inputs."""
+    before = crab.session.data
+    out = fails(crab, "data edisp_bins=3")
+    assert out.error == ("data: edisp_bins=3 needs source maps with 3 extra energy planes on each side; "
+                         "srcmaps_nogal.fits.gz has 0 (make them with srcmaps edisp_bins=3, or use edisp_bins=0 "
+                         "or -1)")
+    assert crab.session.data is before
+    assert ok(crab, "fit").result.ok
