@@ -310,6 +310,10 @@ def test_plots_render_at_80x24(crab: Executor) -> None:
         lines = text.split("\n")
         assert len(lines) <= 24 and max(len(ln) for ln in lines) <= 80, line
     assert fails(crab, "plot significance emin=30000 emax=40000").error.startswith("plot: no energy bin")
+    # emin/emax select the maps' energies: the spectrum ignored them silently
+    assert ok(crab, "plot spectrum emin=1000").warnings == (
+        "plot spectrum: emin and emax select the energies of the maps; the spectrum is drawn whole",)
+    assert ok(crab, "plot counts emin=1000").warnings == ()
 
 
 def test_save_model_and_results(crab: Executor, tmp_path: Path) -> None:
