@@ -258,6 +258,7 @@ def test_show_par_fits_80_columns_with_4fgl_names_whole(tmp_path: Path) -> None:
     ok(ex, f"newpar '{C279}:Eb' 811.334 254.174 1502.26")
     table = ok(ex, "show par").result
     assert table.rows[3][5:7] == ("254.2", "1502")  # 4 significant digits
+    assert table.columns[-1] == "free"  # free / fixed / = TARGET, the TUI table's header (tui/params.py)
     out = io.StringIO()
     Console(file=out, width=80, color_system=None).print(to_renderable(table, RenderContext(width=80)))
     lines = out.getvalue().splitlines()

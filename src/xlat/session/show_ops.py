@@ -56,7 +56,7 @@ def parameter_table(model: SourceModel, ties: dict[str, Tie], free_only: bool = 
                          *bounds, _g(param.scale, 4), _status(ref, param, ties)))
     what = "free parameters" if free_only else "parameters"
     title = f"{what}: {len(rows)} shown, {n_free(model)} free of {number}"
-    columns = ("#", "source", "param", "value", "error", "min", "max", "scale", "status")
+    columns = ("#", "source", "param", "value", "error", "min", "max", "scale", "free")
     return Table(title=title, columns=columns, rows=tuple(rows))
 
 
