@@ -133,3 +133,12 @@ def test_long_tables_look_as_rich_lays_them_out(width: int, monkeypatch: pytest.
     fast = show(table, width=width)
     monkeypatch.setattr(tables, "LONG_TABLE", 10_000)
     assert fast == show(table, width=width)
+
+
+def test_flux_is_a_table_like_the_others() -> None:
+    from xlat.session.records import FluxResult
+
+    text = show(FluxResult(100.0, 500000.0, (("4FGL J1256.1-0547", 6.338e-07, 8.3e-08, 0.000269, 4.8e-05),)))
+    lines = text.splitlines()
+    assert lines[0] == "fluxes 100-500000 MeV" and set(lines[2].strip()) == {"─"}  # the rule of show, ts, ...
+    assert lines[3].split() == ["4FGL", "J1256.1-0547", "6.338e-07", "+/-", "8.3e-08", "0.000269", "+/-", "4.8e-05"]

@@ -74,8 +74,13 @@ def _pm(value: float | None, error: float) -> str:
     return f"{value:.4g}" + (f" +/- {error:.2g}" if error > 0 else "")
 
 
-@render_result.register
-def _(result: FluxResult, ctx: RenderContext | None = None) -> str:
+def flux_table(result: FluxResult) -> Table:
+    """``flux``: photon and energy flux of each source with its error."""
     rows = tuple((name, _pm(f, fe), _pm(e, ee)) for name, f, fe, e, ee in result.rows)
     title = f"fluxes {result.emin:g}-{result.emax:g} MeV"
-    return table_text(Table(title, ("source", "flux (ph/cm^2/s)", "energy flux (MeV/cm^2/s)"), rows))
+    return Table(title, ("source", "flux (ph/cm^2/s)", "energy flux (MeV/cm^2/s)"), rows)
+
+
+@render_result.register
+def _(result: FluxResult, ctx: RenderContext | None = None) -> str:
+    return table_text(flux_table(result))
