@@ -74,6 +74,20 @@ def model_commands(data: Path, workdir: Path) -> None:
     text = render_result(outcome.result if outcome else None)
     report("session_show_par_render_926_rows_cpu", (time.process_time() - c0) * 1e3, "ms")
     assert text
+    # what the REPL and the TUI show: the rich rendering on an 80-column terminal
+    import io
+
+    from rich.console import Console
+
+    from xlat.render.console import to_renderable
+    from xlat.render.context import RenderContext
+
+    for name, line in (("show", "show"), ("show_par", "show par")):
+        outcome = ex.run_line(line)
+        console = Console(file=io.StringIO(), width=80, color_system="truecolor", force_terminal=True)
+        c0 = time.process_time()
+        console.print(to_renderable(outcome.result if outcome else None, RenderContext(width=80, color=True)))
+        report(f"session_{name}_rich_render_80col_cpu", (time.process_time() - c0) * 1e3, "ms")
 
 
 def tutorial_subset_model(data: Path, workdir: Path) -> Path:

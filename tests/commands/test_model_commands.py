@@ -226,3 +226,95 @@ def test_model_commands_are_fast_on_the_tutorial_model(tmp_path: Path) -> None:
         ok(ex, line)
         worst = max(worst, time.process_time() - start)
     assert worst < 0.25, f"slowest model command took {worst:.3f} s of CPU"
+
+
+def test_show_par_fits_80_columns_with_4fgl_names_whole(tmp_path: Path) -> None:
+    """The demo's fitted model (3C279_binned_output.xml) has 4FGL bounds such as Eb in [254.174,
+    1502.26], scales such as 1.60619e-11 and the isotropic FileFunction's 'Normalization' under a
+    21-character name: with 6-digit bounds every source name of 'show par' folded in two at 80
+    columns (188 lines for its 94 parameters)."""
+    import io
+
+    from rich.console import Console
+
+    from xlat.render.console import to_renderable
+    from xlat.render.context import RenderContext
+
+    (tmp_path / "iso.txt").write_text("100 1e-3\n1000 1e-5\n100000 1e-9\n", encoding="utf-8")
+    text = write_small_model(tmp_path).read_text(encoding="utf-8")
+    iso = text[text.index('  <source name="iso"'):text.index("</source_library>")]
+    text = text.replace(iso, """  <source name="iso_P8R3_SOURCE_V3_v1" type="DiffuseSource">
+    <spectrum type="FileFunction" file="iso.txt">
+      <parameter free="1" max="10" min="0.01" name="Normalization" scale="1" value="0.712975"/>
+    </spectrum>
+    <spatialModel type="ConstantValue">
+      <parameter free="0" max="10" min="0" name="Value" scale="1" value="1"/>
+    </spatialModel>
+  </source>
+""").replace('scale="1e-11" value="3.5"', 'scale="1.60619e-11" value="3.43298"')
+    (tmp_path / "small.xml").write_text(text, encoding="utf-8")
+    ex = Executor(Session(tmp_path))
+    ok(ex, "model small.xml")
+    ok(ex, f"newpar '{C279}:Eb' 811.334 254.174 1502.26")
+    table = ok(ex, "show par").result
+    assert table.rows[3][5:7] == ("254.2", "1502")  # 4 significant digits
+    assert table.columns[-1] == "free"  # free / fixed / = TARGET, the TUI table's header (tui/params.py)
+    out = io.StringIO()
+    Console(file=out, width=80, color_system=None).print(to_renderable(table, RenderContext(width=80)))
+    lines = out.getvalue().splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert sum(C279 in line for line in lines) == 4 and sum(C273 in line for line in lines) == 3
+    assert len(lines) <= 3 + len(table.rows) + 1  # title, header, rule, rows; at most the iso name folds
+
+
+def test_tie_across_a_scale_sign_says_which_factor_to_use(ex: Executor) -> None:
+    """4FGL models give PowerLaw/PLSuperExpCutoff4 indices scale -1 and LogParabola's alpha scale 1,
+    so 'tie alpha Index' (docs/session.md's example) puts alpha at -2.5: the message says why and
+    which factor works, and the failed tie changes nothing."""
+    before = model_state(ex.session)
+    out = fails(ex, f"tie '{C279}:alpha' '{C273}:Index'")
+    assert out.error == (f"tie: {C279}:alpha = 1 x {C273}:Index would be -2.5 (in units of its scale), outside "
+                         "its [min, max] = [0, 5]; ties are in true units (value x scale) and the scales are 1 "
+                         "and -1: try factor -1")
+    assert model_state(ex.session) == before
+    ok(ex, f"tie '{C279}:alpha' '{C273}:Index' -1")
+    assert ex.session.model.parameter(f"{C279}:alpha").value == 2.5  # -1 x true(Index) = -1 x (2.5 x -1)
+
+
+def test_show_gives_distances_to_a_hundredth_of_a_degree(ex: Executor) -> None:
+    """The demo's 'show' (24 sources, PLSuperExpCutoff4 spectra, iso_P8R3_SOURCE_V3_v1) needed 81
+    columns with distances such as 0.06873 and folded the isotropic name; 0.07 aligns and fits."""
+    from xlat.session.selection import SelectionContext
+    from xlat.session.show_ops import model_table, sources_table
+
+    context = SelectionContext(roi_center=(193.98, -5.82))
+    # distances from (193.98, -5.82) (test_param_selection.py): 3C 279 0.069 deg, 3C 273 10.4 deg,
+    # the far source 24.4 deg, the diffuse source 0
+    import math
+
+    def sep(ra: float, dec: float) -> float:  # great-circle distance from the centre, deg (closure)
+        a, b, c, d = map(math.radians, (ra, dec, 193.98, -5.82))
+        return math.degrees(math.acos(math.sin(b) * math.sin(d) + math.cos(b) * math.cos(d) * math.cos(a - c)))
+
+    rows = model_table(ex.session.model, context, None).rows
+    expected = [f"{sep(194.0415, -5.7887):.2f}", f"{sep(187.2779, 2.0524):.2f}", f"{sep(169.5748, -4.2539):.2f}"]
+    assert [row[6] for row in rows] == [*expected, "0.00"] and expected[0] == "0.07"
+    by_name = {row[0]: row[2] for row in sources_table(ex.session.model, context, None).rows}
+    assert by_name == {row[1]: row[6] for row in rows}
+
+
+def test_replaying_a_script_whose_input_changed_warns(tmp_path: Path) -> None:
+    """'save model small.xml' over the model a saved session loads made its replay start from other
+    values, silently (the script's header had the old sha256 all along)."""
+    ex = executor_with_model(tmp_path)
+    ok(ex, f"newpar '{C279}:norm' 2.5")
+    ok(ex, "save session s1")
+    replay = Executor(Session(tmp_path))
+    assert ok(replay, "run sessions/s1.xlat").warnings == ()
+    ok(ex, "save model small.xml")  # overwrites the script's input with norm = 2.5
+    out = ok(Executor(Session(tmp_path)), "run sessions/s1.xlat")
+    assert out.warnings == (f"sessions/s1.xlat: input {tmp_path / 'small.xml'}: changed since the script was saved "
+                            "(sha256 differs); the replayed numbers may differ",)
+    (tmp_path / "small.xml").unlink()
+    out = Executor(Session(tmp_path)).run_line("run sessions/s1.xlat")
+    assert out.warnings[0].endswith("small.xml: missing (the script was saved with it)") and not out.ok

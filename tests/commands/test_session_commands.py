@@ -125,3 +125,18 @@ def test_any_line_gives_an_outcome_never_an_exception(words: list[str]) -> None:
         if outcome is not None:
             assert not outcome.internal, f"{line!r}: {outcome.error}"
             assert outcome.ok or (outcome.error and "\n" not in outcome.error)
+
+
+def test_help_fits_80_columns_and_keeps_whole_summaries(executor: Executor) -> None:
+    """Over SSH at 80 columns the help was wrapped by the terminal at column 0, and the summaries of
+    'plot' and 'save' (two-line first paragraphs) were cut mid-sentence ('... residual,')."""
+    texts = [executor.run_line(line).result for line in ("help", "help plot", "help freeze", "help bin", "help fit")]
+    for text in texts:
+        assert all(len(line) <= 79 for line in text.splitlines()), text
+    overview = texts[0]
+    assert "significance; summed over emin-emax MeV) or the last steppar scan" in " ".join(overview.split())
+    # continuation lines of the listing are indented under the summaries
+    assert all(line.startswith(("  ", "xlat")) or not line or line.endswith(":") or line[0] != " "
+               for line in overview.splitlines())
+    assert "\n             model (save model FILE.xml)" in overview
+    assert texts[1].startswith("plot: Plot the counts spectrum") and "(profile)." in texts[1].split("usage:")[0]

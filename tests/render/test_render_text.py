@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pytest
 from rich.console import Console
 
 from xlat.render.console import to_renderable
@@ -86,3 +87,58 @@ def test_a_wide_table_keeps_4fgl_names_whole_at_80_columns() -> None:
     text = show(table, width=80)
     assert all(len(line) <= 80 for line in text.splitlines())
     assert all(f"4FGL J12{k:02d}.1-0547" in text for k in range(1, 4)) and "iso_P8R3_SOURCE_V3_v1" in text
+
+
+def test_error_ends_with_the_minos_errors() -> None:
+    """'error' printed its MINOS result inside gtlike's 100-line report, scrolled off an 80x24 screen
+    by the source table; the errors now come last, as a table (text and rich renderings)."""
+    from xlat.session.records import FitSummary
+
+    lines = tuple(f"line {k}" for k in range(100)) + ("MINOS 3C 279:Index: -0.100058 / +0.106568",)
+    summary = FitSummary(5224.72, True, "converged", lines, TABLE, values={"3C 279:Index": 2.19766},
+                         minos={"3C 279:Index": (-0.100058, 0.106568, True), "iso:Norm": (-0.2, 0.3, False)})
+    for text in (render_result(summary, RenderContext(chatter=2)), show(summary)):
+        tail = [line for line in text.splitlines() if line.strip()][-5:]
+        assert any(line.startswith("MINOS errors") for line in tail[:2])
+        assert tail[-2].split() == ["3C", "279:Index", "2.19766", "-0.1001", "+0.1066"]
+        assert tail[-1].split() == ["iso:Norm", "-0.2", "+0.3", "not", "valid"]
+
+
+def test_show_par_of_a_tutorial_sized_model_folds_only_the_long_names() -> None:
+    """show par of the tutorial's model (fermitools2026-3c279/model_point_iso.xml, 923 parameters)
+    at 80 columns: one 21-character isotropic name and one 'Normalization' made rich narrow the
+    source column below 17 characters, so every 4FGL name folded (1849 lines); now only the
+    isotropic row folds."""
+    rows = tuple((str(k), f"4FGL J11{k % 100:02d}.7-0427", "Prefactor", "6.12624", "", "0", "1.143e+04",
+                  "1.282e-13", "fixed") for k in range(1, 101))
+    rows += (("923", "iso_P8R3_SOURCE_V3_v1", "Normalization", "0.892624", "", "0.5272", "10", "1", "fixed"),)
+    table = Table(title="parameters: 923 shown", columns=("#", "source", "param", "value", "error", "min", "max",
+                                                          "scale", "status"), rows=rows)
+    lines = show(table, width=80).splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert sum("4FGL J11" in line for line in lines) == 100  # every 4FGL row whole, on one line
+    assert len(lines) <= 3 + len(rows) + 1  # title, header, rule, rows; only the isotropic row folds
+
+
+@pytest.mark.parametrize("width", [120, 80, 50])
+def test_long_tables_look_as_rich_lays_them_out(width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables of more than LONG_TABLE rows are laid out directly (rich's Table took 0.3 s for the
+    923 rows of the tutorial model's show par, 0.09 s for its show: the <= 50 ms target of issue 7);
+    closure: the same text as rich's Table at wide, tight and folding widths."""
+    from xlat.render import tables
+
+    rows = tuple((str(k), f"4FGL J11{k % 100:02d}.7-0427" if k % 7 else "iso_P8R3_SOURCE_V3_v1 x", "Prefactor",
+                  f"{k * 1.234:.5g}", "" if k % 3 else "0.12", "free") for k in range(1, 130))
+    table = Table(title="parameters", columns=("#", "source", "param", "value", "error", "status"), rows=rows)
+    fast = show(table, width=width)
+    monkeypatch.setattr(tables, "LONG_TABLE", 10_000)
+    assert fast == show(table, width=width)
+
+
+def test_flux_is_a_table_like_the_others() -> None:
+    from xlat.session.records import FluxResult
+
+    text = show(FluxResult(100.0, 500000.0, (("4FGL J1256.1-0547", 6.338e-07, 8.3e-08, 0.000269, 4.8e-05),)))
+    lines = text.splitlines()
+    assert lines[0] == "fluxes 100-500000 MeV" and set(lines[2].strip()) == {"─"}  # the rule of show, ts, ...
+    assert lines[3].split() == ["4FGL", "J1256.1-0547", "6.338e-07", "+/-", "8.3e-08", "0.000269", "+/-", "4.8e-05"]

@@ -310,6 +310,10 @@ def test_plots_render_at_80x24(crab: Executor) -> None:
         lines = text.split("\n")
         assert len(lines) <= 24 and max(len(ln) for ln in lines) <= 80, line
     assert fails(crab, "plot significance emin=30000 emax=40000").error.startswith("plot: no energy bin")
+    # emin/emax select the maps' energies: the spectrum ignored them silently
+    assert ok(crab, "plot spectrum emin=1000").warnings == (
+        "plot spectrum: emin and emax select the energies of the maps; the spectrum is drawn whole",)
+    assert ok(crab, "plot counts emin=1000").warnings == ()
 
 
 def test_save_model_and_results(crab: Executor, tmp_path: Path) -> None:
@@ -469,3 +473,27 @@ def test_ts_with_tsmin_refits_the_null_model_with_the_ties(tmp_path: Path) -> No
     assert ts == pytest.approx(expected, abs=2e-3)  # the fit's tolerance (ftol 1e-3 on -lnL)
     # holding the follower fixed (the untied refit) gives another TS: the test can tell them apart
     assert abs(2.0 * (log_like1 + held.fun) - expected) > 1.0
+
+
+def test_steppar_off_the_current_value_warns_and_suggests_the_sign(crab: Executor) -> None:
+    """'steppar Crab:Index 2 3' (XSPEC habit, or a 4FGL IndexS with scale -1) scanned PowerLaw2's
+    Index = -2.23 (scale 1) far from its minimum, silently: the plot showed a flat line at 260."""
+    ok(crab, "fit")
+    out = ok(crab, "steppar Crab:Index 2 3 2")
+    index = crab.session.model.parameter("Crab:Index").value
+    assert out.warnings == (f"steppar Crab:Index: the current value {index:g} (in units of scale 1) is outside "
+                            "the scanned range [2, 3]; did you mean -3 -2?",)
+    assert ok(crab, "steppar Crab:Index -2.4 -2.1 2").warnings == ()
+
+
+def test_data_refuses_edisp_bins_the_source_maps_cannot_serve(crab: Executor) -> None:
+    """srcmaps_nogal (gtsrcmaps with the default edisp_bins=0: 21 planes for 20 bins, MANIFEST §9)
+    has no extra planes: 'data edisp_bins=3' was accepted and every later fit failed until the
+    user undid it by hand; now data refuses and the session keeps its working inputs."""
+    before = crab.session.data
+    out = fails(crab, "data edisp_bins=3")
+    assert out.error == ("data: edisp_bins=3 needs source maps with 3 extra energy planes on each side; "
+                         "srcmaps_nogal.fits.gz has 0 (make them with srcmaps edisp_bins=3, or use edisp_bins=0 "
+                         "or -1)")
+    assert crab.session.data is before
+    assert ok(crab, "fit").result.ok

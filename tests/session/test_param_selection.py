@@ -109,6 +109,8 @@ def test_src_filter_and_bare_source_names(session: Session) -> None:
     ("ts=5", "selection 'ts=5': a filter needs a comparison"),
     ("shapes", "did you mean 'shape'?"),
     ("4FGL J1256.1-0548:norm", "did you mean '4FGL J1256.1-0547'?"),
+    ("J1229", "selection 'J1229': did you mean '4FGL J1229.0+0202'?"),  # part of a 4FGL name
+    ("3FGL*", "selection '3FGL*': no source name matches this pattern"),  # not the list of every form
 ])
 def test_bad_tokens_are_one_line_errors_naming_them(session: Session, token: str, message: str) -> None:
     with pytest.raises(ParameterError) as info:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import textwrap
 
 from xlat.commands.spec import REGISTRY, REQUIRED, ArgSpec, Command, Kind, Registry
 
@@ -30,6 +31,30 @@ def _listed(topic: str, classes: list[type[Command]]) -> list[type[Command]]:
     return sorted(classes, key=lambda c: rank.get(c.name, len(rank)))
 
 
+WIDTH = 79
+"""Help text is wrapped to this many columns (an 80-column terminal), continuation lines indented."""
+
+
+def _fill(text: str, indent: int, first: str = "") -> str:
+    """``first`` + ``text`` wrapped to WIDTH, continuation lines indented by ``indent`` spaces."""
+    return textwrap.fill(text, WIDTH, initial_indent=first, subsequent_indent=" " * indent,
+                         break_on_hyphens=False)
+
+
+def _paragraphs(text: str) -> str:
+    """Prose paragraphs re-wrapped to WIDTH; a paragraph with an indented line is kept as written."""
+    out = []
+    for para in text.split("\n\n"):
+        lines = para.splitlines()
+        out.append(para if any(line[:1].isspace() for line in lines) else _fill(" ".join(lines), 0))
+    return "\n\n".join(out)
+
+
+def _listing(name: str, text: str) -> str:
+    """``  name       text``, wrapped under the text."""
+    return _fill(text, 13, f"  {name:<10} ")
+
+
 def _default_text(spec: ArgSpec) -> str:
     if spec.default is REQUIRED:
         return "(required)"
@@ -50,10 +75,10 @@ def command_help(cls: type[Command]) -> str:
     """Plain-text help for one command."""
     doc = inspect.cleandoc(cls.__doc__ or "")
     tool = f" (as {cls.tool})" if cls.tool else ""
-    lines = [f"{cls.name}{tool}: {cls.summary()}"]
+    lines = [_fill(cls.summary(), 2, f"{cls.name}{tool}: ")]
     rest = doc.partition("\n\n")[2].strip()
     if rest:
-        lines += ["", rest]
+        lines += ["", _paragraphs(rest)]
     usage = [cls.name]
     for spec in cls.specs():
         if spec.positional:
@@ -61,12 +86,21 @@ def command_help(cls: type[Command]) -> str:
     if any(not s.positional for s in cls.specs()):
         usage.append("[key=value ...]")
     lines += ["", "usage: " + " ".join(usage), "", "parameters:"]
-    for spec in cls.specs():
+    specs = cls.specs()
+    # columns as narrow as the names, types and defaults allow (a long list of choices or a long
+    # default overflows its column and puts the description on the next line)
+    name_w = max((len(s.name) for s in specs), default=0)
+    type_w = max((len(t) for t in (_type_text(s) for s in specs) if len(t) <= 12), default=0)
+    default_w = max((len(d) for d in (_default_text(s) for s in specs) if len(d) <= 16), default=0)
+    indent = 2 + name_w + 1 + type_w + 1 + default_w + 1
+    for spec in specs:
         flag = "" if spec.query or spec.positional or spec.required else " (hidden)"
         indef = ", INDEF allowed" if spec.indef else ""
-        lines.append(
-            f"  {spec.name:<14} {_type_text(spec):<12} {_default_text(spec):<16} {spec.help}{indef}{flag}"
-        )
+        head = f"  {spec.name:<{name_w}} {_type_text(spec):<{type_w}} {_default_text(spec):<{default_w}} "
+        if len(head) > indent:
+            lines.append(_fill(head.rstrip(), 2 + name_w + 1))
+            head = " " * indent
+        lines.append(_fill(f"{spec.help}{indef}{flag}", indent, head))
     return "\n".join(lines)
 
 
@@ -77,9 +111,9 @@ def overview(registry: Registry = REGISTRY) -> str:
         lines.append(TOPIC_TITLES.get(topic, topic.capitalize()) + ":")
         for cls in _listed(topic, classes):
             tool = f" [{cls.tool}]" if cls.tool else ""
-            lines.append(f"  {cls.name:<10} {cls.summary()}{tool}")
+            lines.append(_listing(cls.name, f"{cls.summary()}{tool}"))
         lines.append("")
-    lines.append("xlat <command> --help shows a command's parameters; xlat with no command opens the session.")
+    lines.append(_fill("xlat <command> --help shows a command's parameters; xlat with no command opens the session.", 0))
     return "\n".join(lines)
 
 
@@ -95,7 +129,7 @@ def topic_help(topic: str, registry: Registry = REGISTRY) -> str:
     lines = [TOPIC_TITLES.get(topic, topic.capitalize()) + ":"]
     for cls in _listed(topic, classes):
         tool = f" [{cls.tool}]" if cls.tool else ""
-        lines.append(f"  {cls.name:<10} {cls.summary()}{tool}")
+        lines.append(_listing(cls.name, f"{cls.summary()}{tool}"))
     lines += ["", "help <command> shows a command's parameters."]
     return "\n".join(lines)
 

@@ -45,6 +45,30 @@ def iter_script(executor: Executor, path: str | Path, keep_going: bool = False,
             raise ScriptError(f"{p}:{number}: {outcome.error}  [{line.strip()}]")
 
 
+INPUT_PREFIX = "# input "
+
+
+def changed_inputs(path: str | Path) -> list[str]:
+    """The inputs a saved script's header lists (``# input FILE sha256:DIGEST``, written by
+    ``save session``) that are now missing or hold other bytes: a replay of it cannot give the
+    numbers it gave (e.g. after ``save model`` overwrote the model the script loads)."""
+    from xlat.session.history import file_digest
+
+    out = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        name, sep, digest = line[len(INPUT_PREFIX):].rpartition(" sha256:")
+        if not line.startswith(INPUT_PREFIX) or not sep:
+            continue
+        if not Path(name).is_file():
+            out.append(f"{name}: missing (the script was saved with it)")
+        elif file_digest(name) != digest.strip():
+            out.append(f"{name}: changed since the script was saved (sha256 differs); "
+                       "the replayed numbers may differ")
+    return out
+
+
 def run_script(executor: Executor, path: str | Path, keep_going: bool = False,
                journal: bool = False) -> list[Outcome]:
     """Run a whole script; returns the outcomes (raises ScriptError at the first failure)."""

@@ -244,9 +244,9 @@ class Command:
 
     @classmethod
     def summary(cls) -> str:
-        """The docstring's first paragraph on one line (it may wrap in the source)."""
+        """The docstring's first paragraph on one line (it may span several source lines)."""
         doc = (cls.__doc__ or "").strip()
-        return " ".join(line.strip() for line in doc.split("\n\n")[0].splitlines())
+        return " ".join(line.strip() for line in doc.split("\n\n")[0].splitlines()) if doc else ""
 
     @classmethod
     def prompt_order(cls, given: dict[str, Any]) -> tuple[str, ...]:

@@ -14,9 +14,10 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from xlat.render.context import PLAIN, RenderContext
+from xlat.render.model_text import flux_table, minos_table
 from xlat.render.tables import rich_table
 from xlat.render.text import render_result
-from xlat.session.records import FitSummary
+from xlat.session.records import FitSummary, FluxResult
 from xlat.session.results import MapPlotData, ProfilePlotData, ResultGroup, SpectrumPlotData, StepReport, Table
 
 
@@ -61,4 +62,13 @@ def _(result: FitSummary, ctx: RenderContext = PLAIN) -> RenderableType | None:
     parts: list[RenderableType] = [Text("\n".join(result.lines).strip("\n"))]
     if result.table is not None and ctx.chatter >= 2:
         parts.append(rich_table(result.table, ctx.width))
+    minos = minos_table(result)
+    if minos is not None:
+        parts.append(rich_table(minos, ctx.width))
     return Group(*parts)
+
+
+@to_renderable.register
+def _(result: FluxResult, ctx: RenderContext = PLAIN) -> RenderableType | None:
+    """A table like every other one (it was plain text without the rule under its header)."""
+    return rich_table(flux_table(result), ctx.width)

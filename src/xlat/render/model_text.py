@@ -43,13 +43,28 @@ def _(result: ModelInfo, ctx: RenderContext | None = None) -> str:
             f"{result.n_parameters} spectral parameters, {result.n_free} free")
 
 
+def minos_table(result: FitSummary) -> Table | None:
+    """The MINOS errors of ``error``, one row per parameter (value units, as ``show par``), shown
+    last so that they stay on an 80x24 screen below the long per-source report; None without any."""
+    if not result.minos:
+        return None
+    rows = tuple((name, f"{result.values[name]:.6g}" if name in result.values else "", f"{lower:.4g}",
+                  f"+{upper:.4g}", "" if valid else "not valid")
+                 for name, (lower, upper, valid) in result.minos.items())
+    return Table("MINOS errors (68%, in units of scale)", ("parameter", "value", "lower", "upper", "note"), rows)
+
+
 @render_result.register
 def _(result: FitSummary, ctx: RenderContext | None = None) -> str:
-    """gtlike's report (MINOS errors in its status lines), then the source table at chatter >= 2."""
+    """gtlike's report (MINOS errors in its status lines), then the source table at chatter >= 2,
+    then the MINOS errors as a table."""
     ctx = ctx or PLAIN
     parts = ["\n".join(result.lines).strip("\n")]
     if result.table is not None and ctx.chatter >= 2:
         parts.append(table_text(result.table))
+    minos = minos_table(result)
+    if minos is not None:
+        parts.append(table_text(minos))
     return "\n\n".join(p for p in parts if p)
 
 
@@ -59,8 +74,13 @@ def _pm(value: float | None, error: float) -> str:
     return f"{value:.4g}" + (f" +/- {error:.2g}" if error > 0 else "")
 
 
-@render_result.register
-def _(result: FluxResult, ctx: RenderContext | None = None) -> str:
+def flux_table(result: FluxResult) -> Table:
+    """``flux``: photon and energy flux of each source with its error."""
     rows = tuple((name, _pm(f, fe), _pm(e, ee)) for name, f, fe, e, ee in result.rows)
     title = f"fluxes {result.emin:g}-{result.emax:g} MeV"
-    return table_text(Table(title, ("source", "flux (ph/cm^2/s)", "energy flux (MeV/cm^2/s)"), rows))
+    return Table(title, ("source", "flux (ph/cm^2/s)", "energy flux (MeV/cm^2/s)"), rows)
+
+
+@render_result.register
+def _(result: FluxResult, ctx: RenderContext | None = None) -> str:
+    return table_text(flux_table(result))

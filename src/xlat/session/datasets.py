@@ -32,6 +32,15 @@ class CountsInfo:
     energy_edges_mev: Any
     source_maps: tuple[str, ...]
     has_weights: bool = False
+    map_planes: int | None = None
+    """Energy planes of the file's first source map (n_bins + 1 + 2 x its edisp_bins)."""
+
+    @property
+    def extra_planes(self) -> int | None:
+        """Extra energy planes per side of the file's source maps (gtsrcmaps' edisp_bins), if any."""
+        if self.map_planes is None:
+            return None
+        return max(0, (self.map_planes - len(self.energy_edges_mev)) // 2)
 
     @property
     def is_srcmaps(self) -> bool:
@@ -82,9 +91,10 @@ def read_counts_info(path: Path) -> CountsInfo:
         names = tuple(h.name for h in hdul[1:] if h.is_image and h.name.upper() not in NOT_SOURCE_HDUS
                       and not (h.name.startswith("__") and h.name.endswith("__")))
         has_weights = any(h.name.upper() == "__WEIGHTS__" for h in hdul[1:])
+        planes = hdul[names[0]].header.get("NAXIS3") if names else None
     assert cube.energy is not None
     return CountsInfo(path, np.asarray(cube.data, dtype=np.float64), cube.geom, cube.energy.edges, names,
-                      has_weights)
+                      has_weights, planes if isinstance(planes, int) else None)
 
 
 def load_inputs(previous: DataInputs | None, resolve: Any, cmap: str = "", bexpmap: str = "", expcube: str = "",
@@ -122,4 +132,11 @@ def load_inputs(previous: DataInputs | None, resolve: Any, cmap: str = "", bexpm
         if not path.is_file():
             raise InputError(f"{path}: cmap file not found (expected {CMAP_WHAT})")
         changes["cmap"] = read_counts_info(path)
-    return replace(current, **changes)
+    new = replace(current, **changes)
+    extra = new.cmap.extra_planes if new.cmap is not None else None
+    if extra is not None and new.edisp_bins > extra:
+        # checked here, not at the next fit, so that the session keeps its working inputs
+        raise ParameterError(f"data: edisp_bins={new.edisp_bins} needs source maps with {new.edisp_bins} extra energy "
+                             f"planes on each side; {new.cmap.path.name} has {extra} (make them with srcmaps "
+                             f"edisp_bins={new.edisp_bins}, or use edisp_bins=0 or -1)")
+    return new

@@ -358,10 +358,25 @@ def scan(session: Session, name: str, values: np.ndarray, refit: bool, options: 
     finally:
         _restore(model, snapshot)
         analysis.fit_result = previous
+    _warn_if_outside(name, best_value, float(values[0]), float(values[-1]), param.scale)
     lowest = min(best, min(statistic))
     delta = [2.0 * (s - lowest) for s in statistic]
     kind = "profile (others refitted)" if refit else "scan (others fixed)"
     return ProfilePlotData(name, [float(v) for v in values], delta, "-2dlnL", best_value, f"{kind}: {name}")
+
+
+def _warn_if_outside(name: str, value: float, low: float, high: float, scale: float) -> None:
+    """A scan that misses the current value is usually a sign slip (PowerLaw2's Index is -2.2 with
+    scale 1, a 4FGL IndexS +2.2 with scale -1): say so, and which range would contain it."""
+    if low <= value <= high:
+        return
+    import warnings
+
+    from xlat.errors import XlatWarning
+
+    hint = f"; did you mean {-high:g} {-low:g}?" if low <= -value <= high else ""
+    warnings.warn(f"steppar {name}: the current value {value:g} (in units of scale {scale:g}) is outside "
+                  f"the scanned range [{low:g}, {high:g}]{hint}", XlatWarning, stacklevel=3)
 
 
 def _snapshot(model: SourceModel) -> Any:

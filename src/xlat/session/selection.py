@@ -144,7 +144,11 @@ def _unknown_hint(token: str, model: SourceModel) -> str:
     field_name = re.split(r"[<>=!]", token.lower(), maxsplit=1)[0].strip()
     if field_name in FILTER_FIELDS:
         return f"a filter needs a comparison with a number, e.g. {field_name}>5 (operators <, <=, >, >=)"
+    if _GLOB.search(token):
+        return "no source name matches this pattern (for parameters: 'SRC:PARAM', e.g. '*:Index')"
     close = difflib.get_close_matches(token, list(model.names) + list(CLASSES), n=1, cutoff=0.6)
+    if not close and len(token) >= 3:  # part of a name: 'J1256' for '4FGL J1256.1-0547'
+        close = [n for n in model.names if token.lower() in n.lower()][:1]
     return f"did you mean {close[0]!r}? ({HELP})" if close else HELP
 
 

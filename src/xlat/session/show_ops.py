@@ -2,7 +2,9 @@
 
 The parameter numbers are those the selection language accepts (``thaw 3-5``): the
 spectral parameters of every source in file order, from 1 (:func:`numbered_parameters`).
-Values are the XML ``value`` (in units of ``scale``), as ``newpar`` sets them.
+Values are the XML ``value`` (in units of ``scale``), as ``newpar`` sets them, with 6
+significant digits; bounds and scale with 4, errors with 3, so that ``show par`` of a 4FGL
+model fits 80 columns with the source names whole.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ def _g(value: float | None, digits: int = 6) -> str:
     return "" if value is None else f"{value:.{digits}g}"
 
 
+def _deg(value: float | None) -> str:
+    """A distance in deg to 0.01 deg (aligned decimals; 4 significant digits made 0.06873 and
+    pushed the demo's ``show`` table one column past 80)."""
+    return "" if value is None else f"{value:.2f}"
+
+
 def _status(ref: str, param: Parameter, ties: dict[str, Tie]) -> str:
     tie = ties.get(ref)
     if tie is not None:
@@ -43,12 +51,12 @@ def parameter_table(model: SourceModel, ties: dict[str, Tie], free_only: bool = 
             ref = f"{source.name}:{param.name}"
             if free_only and not (param.free or ref in ties):
                 continue
-            bounds = ("", "") if not param.bounded else (_g(param.min), _g(param.max))
+            bounds = ("", "") if not param.bounded else (_g(param.min, 4), _g(param.max, 4))
             rows.append((str(number), source.name, param.name, _g(param.value, 6), _g(param.error, 3),
                          *bounds, _g(param.scale, 4), _status(ref, param, ties)))
     what = "free parameters" if free_only else "parameters"
     title = f"{what}: {len(rows)} shown, {n_free(model)} free of {number}"
-    columns = ("#", "source", "param", "value", "error", "min", "max", "scale", "status")
+    columns = ("#", "source", "param", "value", "error", "min", "max", "scale", "free")
     return Table(title=title, columns=columns, rows=tuple(rows))
 
 
@@ -73,7 +81,7 @@ def source_rows(model: SourceModel, context: SelectionContext, fit: Any) -> list
 def model_table(model: SourceModel, context: SelectionContext, fit: Any, path: str = "") -> Table:
     """``show model``: one line per source in file order."""
     rows = [(str(r["index"] + 1), r["name"], r["kind"], r["spectrum"], _g(r["ra"], 7), _g(r["dec"], 6),
-             _g(r["distance"], 4), str(r["free"])) for r in source_rows(model, context, fit)]
+             _deg(r["distance"]), str(r["free"])) for r in source_rows(model, context, fit)]
     where = f" from {path}" if path else ""
     title = f"model{where}: {len(model)} sources, {n_free(model)} free parameters"
     columns = ("#", "source", "type", "spectrum", "RA", "Dec", "dist", "free")
@@ -91,7 +99,7 @@ def sources_table(model: SourceModel, context: SelectionContext, fit: Any, sort:
         rows.sort(key=lambda r: (r["distance"] is None, r["distance"] or 0.0, r["index"]))
     elif sort == "name":
         rows.sort(key=lambda r: r["name"])
-    cells = tuple((r["name"], r["kind"], _g(r["distance"], 4), _g(r["ts"], 6), _g(r["npred"], 6), str(r["free"]))
+    cells = tuple((r["name"], r["kind"], _deg(r["distance"]), _g(r["ts"], 6), _g(r["npred"], 6), str(r["free"]))
                   for r in rows)
     note = "" if fit is not None else " (no fit yet: TS and Npred empty)"
     title = f"sources sorted by {sort}{note}"

@@ -58,8 +58,17 @@ def check_tie(model: SourceModel, ties: Mapping[str, Tie], tie: Tie) -> None:
         raise ModelError(f"tie: {tie.parameter} is the target of {followers[0]}; untie that first")
     if param.always_fixed:
         raise ModelError(f"tie: {tie.parameter} is always fixed in the Fermitools")
+    value = tied_value(model, tie)
+    if param.bounded and not param.min <= value <= param.max:
+        target = _spectral(model, tie.target)
+        hint = ""
+        if param.min <= -value <= param.max:
+            hint = (f"; ties are in true units (value x scale) and the scales are {param.scale:g} and "
+                    f"{target.scale:g}: try factor {-tie.factor:g}")
+        raise ModelError(f"tie: {tie.parameter} = {tie.factor:g} x {tie.target} would be {value:g} (in units of "
+                         f"its scale), outside its [min, max] = [{param.min:g}, {param.max:g}]{hint}")
     candidate = param.copy()
-    candidate.set_value(tied_value(model, tie), tie.parameter)
+    candidate.set_value(value, tie.parameter)
 
 
 def apply_ties(model: SourceModel, ties: Iterable[Tie]) -> list[str]:

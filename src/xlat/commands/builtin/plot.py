@@ -24,6 +24,13 @@ class Plot(Command):
     emax: float | None = arg(None, kind="float", help="Highest energy of the maps (MeV)")
 
     def run(self, session: Session) -> Any:
+        if self.what in ("spectrum", "profile") and (self.emin is not None or self.emax is not None):
+            import warnings
+
+            from xlat.errors import XlatWarning
+
+            warnings.warn(f"plot {self.what}: emin and emax select the energies of the maps; the "
+                          f"{self.what} is drawn whole", XlatWarning, stacklevel=1)
         if self.what == "spectrum":
             return session.plot_spectrum()
         if self.what == "profile":

@@ -55,9 +55,16 @@ class Run(Command):
     keep_going: bool = arg(False, kind="bool", help="Continue after a failing line")
 
     def run_in_executor(self, executor: Executor) -> str:
-        from xlat.commands.script import run_script
+        import warnings
 
-        outcomes = run_script(executor, executor.session.path(self.file), keep_going=self.keep_going)
+        from xlat.commands.script import changed_inputs, run_script
+        from xlat.errors import XlatWarning
+
+        path = executor.session.path(self.file)
+        if path.is_file():
+            for message in changed_inputs(path):
+                warnings.warn(f"{self.file}: input {message}", XlatWarning, stacklevel=1)
+        outcomes = run_script(executor, path, keep_going=self.keep_going)
         failed = sum(not o.ok for o in outcomes)
         tail = f", {failed} failed" if failed else ""
         return f"ran {len(outcomes)} commands from {self.file}{tail}"
