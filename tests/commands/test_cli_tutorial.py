@@ -129,8 +129,26 @@ def test_help_overview_shows_whole_first_sentences() -> None:
     from xlat.commands.help import command_help, overview
 
     assert Plot.summary().endswith("or the last steppar scan (profile).")
-    assert all(not line.rstrip().endswith(",") for line in overview().splitlines())
-    assert command_help(Plot).splitlines()[0].endswith("(profile).")
+    entries = _help_entries(overview())
+    assert entries["plot"].endswith("(profile).")
+    assert all(not text.endswith(",") for text in entries.values())
+    first = command_help(Plot).split("\n\n")[0]  # the summary line, wrapped at 79 columns
+    assert " ".join(first.split()).endswith("(profile).")
+
+
+def _help_entries(text: str) -> dict[str, str]:
+    """The ``  name  summary`` entries of a help listing, continuation lines joined."""
+    entries: dict[str, str] = {}
+    name = ""
+    for line in text.splitlines():
+        if line.startswith("  ") and not line.startswith("   "):
+            name, _, rest = line.strip().partition(" ")
+            entries[name] = rest.strip()
+        elif line.startswith("   ") and name:
+            entries[name] += " " + line.strip()
+        else:
+            name = ""
+    return entries
 
 
 def test_help_lists_the_pipeline_in_tutorial_order() -> None:
@@ -139,8 +157,7 @@ def test_help_lists_the_pipeline_in_tutorial_order() -> None:
     from xlat.commands.help import overview, topic_help
 
     for text in (overview(), topic_help("pipeline")):
-        steps = [line.split()[0] for line in text.splitlines() if line.rstrip().endswith("]")]
-        steps = [s for s in steps if s in ("select", "mktime", "bin", "ltcube", "expcube", "srcmaps", "like",
+        steps = [s for s in _help_entries(text) if s in ("select", "mktime", "bin", "ltcube", "expcube", "srcmaps", "like",
                                            "model")]
         assert steps == ["select", "mktime", "bin", "ltcube", "expcube", "srcmaps", "like", "model"]
 

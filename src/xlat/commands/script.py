@@ -54,8 +54,12 @@ def changed_inputs(path: str | Path) -> list[str]:
     numbers it gave (e.g. after ``save model`` overwrote the model the script loads)."""
     from xlat.session.history import file_digest
 
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []  # the replay itself says why the script cannot be read
     out = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         if not line.startswith("#"):
             break
         name, sep, digest = line[len(INPUT_PREFIX):].rpartition(" sha256:")
