@@ -140,3 +140,11 @@ def test_help_fits_80_columns_and_keeps_whole_summaries(executor: Executor) -> N
                for line in overview.splitlines())
     assert "\n             model (save model FILE.xml)" in overview
     assert texts[1].startswith("plot: Plot the counts spectrum") and "(profile)." in texts[1].split("usage:")[0]
+
+
+def test_commands_markdown_keeps_two_line_summaries_in_one_paragraph() -> None:
+    from xlat.commands.help import commands_markdown
+
+    text = commands_markdown()
+    assert "a map (counts, model, residual, significance; summed over emin-emax MeV)" in text
+    assert "(save model FILE.xml) or the fit results" in text

@@ -156,7 +156,7 @@ def commands_markdown(registry: Registry = REGISTRY) -> str:
         lines += ["", f"## {TOPIC_TITLES.get(topic, topic.capitalize())}"]
         for cls in classes:
             doc = inspect.cleandoc(cls.__doc__ or "")
-            first, _, rest = doc.partition("\n")
+            first, rest = cls.summary(), doc.partition("\n\n")[2]
             lines += ["", f"### {cls.name}", ""]
             also = sorted(aliases.get(cls.name, []))
             lines.append(_cell(first) + (f" Also: {', '.join(f'`{a}`' for a in also)}." if also else ""))
