@@ -337,3 +337,14 @@ def test_file_names_expand_environment_variables_as_the_tools_do(tmp_path: Path,
     monkeypatch.delenv("XLAT_TEST_DATA")
     out = Executor(Session(tmp_path)).run_line("select infile=$(XLAT_TEST_DATA)/ft1_00.fits.gz outfile=p.fits")
     assert str(out.error) == "environment variable XLAT_TEST_DATA in '$(XLAT_TEST_DATA)/ft1_00.fits.gz' is not set"
+
+
+def test_help_overview_says_the_gt_names_work() -> None:
+    """Nothing told a Fermitools user that 'xlat gtselect ...' works; the [gtselect] tags looked
+    like references only."""
+    from xlat.commands.help import overview
+    from xlat.commands.spec import REGISTRY
+
+    text = overview()
+    assert "also answer to those Fermitools names (xlat gtselect ..., xlat gtlike ...)" in text
+    assert REGISTRY.lookup("gtselect") is not None and REGISTRY.lookup("gtlike") is not None
