@@ -200,7 +200,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if first in ("-V", "--version"):
         print(f"xlat {__version__}")
         return EXIT_OK
-    if len(args) >= 2 and args[1] in ("-h", "--help"):
+    if len(args) >= 2 and any(a in ("-h", "--help") for a in args[1:]):  # also after some key=value
         try:
             print(command_help(resolve_command(first)))
         except XlatError as exc:

@@ -348,3 +348,9 @@ def test_help_overview_says_the_gt_names_work() -> None:
     text = overview()
     assert "also answer to those Fermitools names (xlat gtselect ..., xlat gtlike ...)" in text
     assert REGISTRY.lookup("gtselect") is not None and REGISTRY.lookup("gtlike") is not None
+
+
+def test_help_flag_after_parameters_shows_the_help(tmp_path: Path) -> None:
+    """'xlat select infile=x.fits --help' said "unexpected value '--help'"."""
+    out = _shell(tmp_path, "gtselect", "infile=x.fits", "--help")
+    assert out.returncode == 0 and out.stdout.startswith("select (as gtselect): ")
