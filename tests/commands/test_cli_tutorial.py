@@ -354,3 +354,10 @@ def test_help_flag_after_parameters_shows_the_help(tmp_path: Path) -> None:
     """'xlat select infile=x.fits --help' said "unexpected value '--help'"."""
     out = _shell(tmp_path, "gtselect", "infile=x.fits", "--help")
     assert out.returncode == 0 and out.stdout.startswith("select (as gtselect): ")
+
+
+def test_vcut_of_an_at_list_says_it_reads_one_file(tmp_path: Path) -> None:
+    """'vcut infile=@list.txt' said '@/.../list.txt: FITS file not found' (the list exists)."""
+    (tmp_path / "list.txt").write_text(f"{require_shared('fss-nher2021', 'ft1_00.fits.gz')}\n")
+    out = Executor(Session(tmp_path)).run_line("vcut infile=@list.txt")
+    assert str(out.error) == "vcut: parameter 'infile' must name one file, not an @list (gtvcut reads one file)"
