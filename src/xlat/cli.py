@@ -88,6 +88,9 @@ def error_line(outcome: Outcome) -> str:
     error = str(outcome.error)
     if error.startswith(f"{name}: "):  # steps that name themselves: not "xlat ltcube: ltcube: ..."
         error = error[len(name) + 2:]
+    where, sep, rest = error.partition(": ")  # a script line: "FILE:LINE: bin: ..." -> "FILE:LINE: ..."
+    if sep and where.rsplit(":", 1)[-1].isdigit() and rest.startswith(f"{name}: "):
+        error = f"{where}: {rest[len(name) + 2:]}"
     return f"xlat {name}: {error}"
 
 
@@ -165,8 +168,17 @@ def run_shell_command(argv: Sequence[str]) -> int:
     if not getattr(cmd, "debug", False):  # debug=yes: tracebacks on stderr
         _log_to_file()
     executor = _make_executor()
-    executor.nested_listeners.append(_print_nested)
+    failed: list[Outcome] = []  # nested steps that failed (a script run with keep_going=yes)
+
+    def on_nested(outcome: Outcome) -> None:
+        _print_nested(outcome)
+        if not outcome.ok:
+            failed.append(outcome)
+
+    executor.nested_listeners.append(on_nested)
     code = _print_outcome(executor.run(cmd))
+    if code == EXIT_OK and failed:
+        code = EXIT_INTERNAL if any(o.internal for o in failed) else EXIT_ERROR
     if code == EXIT_OK and getattr(cmd, "opens_session", False) and _stdin_is_tty():
         return _start_repl(session=executor.session)
     return code

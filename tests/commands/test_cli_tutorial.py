@@ -361,3 +361,15 @@ def test_vcut_of_an_at_list_says_it_reads_one_file(tmp_path: Path) -> None:
     (tmp_path / "list.txt").write_text(f"{require_shared('fss-nher2021', 'ft1_00.fits.gz')}\n")
     out = Executor(Session(tmp_path)).run_line("vcut infile=@list.txt")
     assert str(out.error) == "vcut: parameter 'infile' must name one file, not an @list (gtvcut reads one file)"
+
+
+def test_run_keep_going_exits_1_when_a_line_failed(tmp_path: Path) -> None:
+    """'xlat run s.xlat keep_going=yes' exited 0 after failing lines, so a shell pipeline went on;
+    each failure is one line 'xlat STEP: FILE:LINE: message' (the step not named twice)."""
+    (tmp_path / "s.xlat").write_text("help select\nselect infile=none.fits outfile=o.fits\nhelp bin\n")
+    out = _shell(tmp_path, "run", "s.xlat", "keep_going=yes")
+    assert out.returncode == 1
+    assert out.stderr == "xlat select: s.xlat:2: " + f"{tmp_path / 'none.fits'}: FT1 event file not found\n"
+    assert "ran 3 commands from s.xlat, 1 failed" in out.stdout
+    (tmp_path / "s.xlat").write_text("help select\n")
+    assert _shell(tmp_path, "run", "s.xlat", "keep_going=yes").returncode == 0
