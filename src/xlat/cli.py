@@ -94,7 +94,8 @@ def error_line(outcome: Outcome) -> str:
     return f"xlat {name}: {error}"
 
 
-def _print_outcome(outcome: Outcome) -> int:
+def _print_outcome(outcome: Outcome, shell: bool = False) -> int:
+    """Print an outcome; ``shell``: it is the command typed in the shell (not a script line)."""
     quiet = getattr(outcome.command, "chatter", 2) == 0  # a tool's chatter=0: errors only
     name = outcome.command.name if outcome.command else ""
     for message in () if quiet else outcome.warnings:
@@ -109,8 +110,17 @@ def _print_outcome(outcome: Outcome) -> int:
             print(text, flush=True)
         return EXIT_OK
     where = f" (traceback in {LOG_FILE})" if outcome.internal and not getattr(outcome.command, "debug", False) else ""
+    if shell and not where and _needs_a_session(outcome.command):
+        where = " (each 'xlat COMMAND' starts a new session: run this in 'xlat', or in a script with 'xlat run FILE')"
     print(error_line(outcome) + where, file=sys.stderr)
     return EXIT_INTERNAL if outcome.internal else EXIT_ERROR
+
+
+def _needs_a_session(cmd: Command | None) -> bool:
+    """A command that works on the session's model, data or fit (not a pipeline step)."""
+    from xlat.commands.tool import ToolCommand
+
+    return cmd is not None and not isinstance(cmd, ToolCommand) and cmd.topic in ("model", "fit", "show", "plot")
 
 
 def _print_nested(outcome: Outcome) -> None:
@@ -176,7 +186,7 @@ def run_shell_command(argv: Sequence[str]) -> int:
             failed.append(outcome)
 
     executor.nested_listeners.append(on_nested)
-    code = _print_outcome(executor.run(cmd))
+    code = _print_outcome(executor.run(cmd), shell=True)
     if code == EXIT_OK and failed:
         code = EXIT_INTERNAL if any(o.internal for o in failed) else EXIT_ERROR
     if code == EXIT_OK and getattr(cmd, "opens_session", False) and _stdin_is_tty():

@@ -373,3 +373,17 @@ def test_run_keep_going_exits_1_when_a_line_failed(tmp_path: Path) -> None:
     assert "ran 3 commands from s.xlat, 1 failed" in out.stdout
     (tmp_path / "s.xlat").write_text("help select\n")
     assert _shell(tmp_path, "run", "s.xlat", "keep_going=yes").returncode == 0
+
+
+def test_session_commands_in_the_shell_say_each_call_is_a_new_session(tmp_path: Path) -> None:
+    """'xlat model m.xml' then 'xlat fit' kept saying "no model loaded": every shell call is a new
+    session, which nothing said."""
+    out = _shell(tmp_path, "fit")
+    assert out.returncode == 1 and len(out.stderr.splitlines()) == 1
+    assert out.stderr.rstrip().endswith("(each 'xlat COMMAND' starts a new session: run this in 'xlat', "
+                                        "or in a script with 'xlat run FILE')")
+    step = _shell(tmp_path, "select", "infile=none.fits", "outfile=o.fits")
+    assert "new session" not in step.stderr  # pipeline steps are whole in one call
+    (tmp_path / "s.xlat").write_text("fit\n")
+    nested = _shell(tmp_path, "run", "s.xlat", "keep_going=yes")
+    assert nested.returncode == 1 and "no model loaded" in nested.stderr and "new session" not in nested.stderr
