@@ -109,9 +109,11 @@ def _print_outcome(outcome: Outcome, shell: bool = False) -> int:
         if text:
             print(text, flush=True)
         return EXIT_OK
-    where = f" (traceback in {LOG_FILE})" if outcome.internal and not getattr(outcome.command, "debug", False) else ""
+    debug = getattr(outcome.command, "debug", False)
+    where = f" (traceback in {LOG_FILE})" if outcome.internal and not debug else ""
     if shell and not where and _needs_a_session(outcome.command):
-        where = " (each 'xlat COMMAND' starts a new session: run this in 'xlat', or in a script with 'xlat run FILE')"
+        where = (" (each 'xlat COMMAND' starts a new session: run this in 'xlat', or in a script with "
+                 "'xlat run FILE')")
     print(error_line(outcome) + where, file=sys.stderr)
     return EXIT_INTERNAL if outcome.internal else EXIT_ERROR
 
@@ -120,7 +122,8 @@ def _needs_a_session(cmd: Command | None) -> bool:
     """A command that works on the session's model, data or fit (not a pipeline step)."""
     from xlat.commands.tool import ToolCommand
 
-    return cmd is not None and not isinstance(cmd, ToolCommand) and cmd.topic in ("model", "fit", "show", "plot")
+    session_topics = ("model", "fit", "show", "plot")
+    return cmd is not None and not isinstance(cmd, ToolCommand) and cmd.topic in session_topics
 
 
 def _print_nested(outcome: Outcome) -> None:

@@ -79,7 +79,8 @@ def overview(registry: Registry = REGISTRY) -> str:
             tool = f" [{cls.tool}]" if cls.tool else ""
             lines.append(f"  {cls.name:<10} {cls.summary()}{tool}")
         lines.append("")
-    lines.append("The steps in [brackets] also answer to those Fermitools names (xlat gtselect ..., xlat gtlike ...).")
+    lines.append("The steps in [brackets] also answer to those Fermitools names "
+                 "(xlat gtselect ..., xlat gtlike ...).")
     lines.append("xlat <command> --help shows a command's parameters; xlat with no command opens the session.")
     return "\n".join(lines)
 

@@ -23,7 +23,8 @@ def run_vcut(session: Session, cmd: Params) -> VcutReport:
     """Read the DSS keywords of ``cmd.table`` in ``cmd.infile`` and return them for display."""
     path = input_spec(session, cmd.infile)
     if path.startswith("@"):
-        raise ParameterError("vcut: parameter 'infile' must name one file, not an @list (gtvcut reads one file)")
+        raise ParameterError("vcut: parameter 'infile' must name one file, not an @list "
+                             "(gtvcut reads one file)")
     hdul = open_fits(path, "FITS file")
     try:
         table = "PRIMARY" if cmd.table.strip().upper() in ("", "PRIMARY", "0") else cmd.table
