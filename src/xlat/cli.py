@@ -148,7 +148,7 @@ class _LazyLogFile(logging.FileHandler):
         os.makedirs(os.path.dirname(self.baseFilename), exist_ok=True)
         return super()._open()
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802  (logging's name)
+    def handleError(self, record: logging.LogRecord) -> None:
         pass  # an unwritable folder: the one-line error on stderr still tells what happened
 
 
