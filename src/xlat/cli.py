@@ -88,10 +88,14 @@ def error_line(outcome: Outcome) -> str:
     error = str(outcome.error)
     if error.startswith(f"{name}: "):  # steps that name themselves: not "xlat ltcube: ltcube: ..."
         error = error[len(name) + 2:]
+    where, sep, rest = error.partition(": ")  # a script line: "FILE:LINE: bin: ..." -> "FILE:LINE: ..."
+    if sep and where.rsplit(":", 1)[-1].isdigit() and rest.startswith(f"{name}: "):
+        error = f"{where}: {rest[len(name) + 2:]}"
     return f"xlat {name}: {error}"
 
 
-def _print_outcome(outcome: Outcome) -> int:
+def _print_outcome(outcome: Outcome, shell: bool = False) -> int:
+    """Print an outcome; ``shell``: it is the command typed in the shell (not a script line)."""
     quiet = getattr(outcome.command, "chatter", 2) == 0  # a tool's chatter=0: errors only
     name = outcome.command.name if outcome.command else ""
     for message in () if quiet else outcome.warnings:
@@ -105,9 +109,21 @@ def _print_outcome(outcome: Outcome) -> int:
         if text:
             print(text, flush=True)
         return EXIT_OK
-    where = f" (traceback in {LOG_FILE})" if outcome.internal and not getattr(outcome.command, "debug", False) else ""
+    debug = getattr(outcome.command, "debug", False)
+    where = f" (traceback in {LOG_FILE})" if outcome.internal and not debug else ""
+    if shell and not where and _needs_a_session(outcome.command):
+        where = (" (each 'xlat COMMAND' starts a new session: run this in 'xlat', or in a script with "
+                 "'xlat run FILE')")
     print(error_line(outcome) + where, file=sys.stderr)
     return EXIT_INTERNAL if outcome.internal else EXIT_ERROR
+
+
+def _needs_a_session(cmd: Command | None) -> bool:
+    """A command that works on the session's model, data or fit (not a pipeline step)."""
+    from xlat.commands.tool import ToolCommand
+
+    session_topics = ("model", "fit", "show", "plot")
+    return cmd is not None and not isinstance(cmd, ToolCommand) and cmd.topic in session_topics
 
 
 def _print_nested(outcome: Outcome) -> None:
@@ -132,7 +148,7 @@ class _LazyLogFile(logging.FileHandler):
         os.makedirs(os.path.dirname(self.baseFilename), exist_ok=True)
         return super()._open()
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802  (logging's name)
+    def handleError(self, record: logging.LogRecord) -> None:
         pass  # an unwritable folder: the one-line error on stderr still tells what happened
 
 
@@ -165,8 +181,17 @@ def run_shell_command(argv: Sequence[str]) -> int:
     if not getattr(cmd, "debug", False):  # debug=yes: tracebacks on stderr
         _log_to_file()
     executor = _make_executor()
-    executor.nested_listeners.append(_print_nested)
-    code = _print_outcome(executor.run(cmd))
+    failed: list[Outcome] = []  # nested steps that failed (a script run with keep_going=yes)
+
+    def on_nested(outcome: Outcome) -> None:
+        _print_nested(outcome)
+        if not outcome.ok:
+            failed.append(outcome)
+
+    executor.nested_listeners.append(on_nested)
+    code = _print_outcome(executor.run(cmd), shell=True)
+    if code == EXIT_OK and failed:
+        code = EXIT_INTERNAL if any(o.internal for o in failed) else EXIT_ERROR
     if code == EXIT_OK and getattr(cmd, "opens_session", False) and _stdin_is_tty():
         return _start_repl(session=executor.session)
     return code
@@ -203,7 +228,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if first in ("-V", "--version"):
         print(f"xlat {__version__}")
         return EXIT_OK
-    if len(args) >= 2 and args[1] in ("-h", "--help"):
+    if len(args) >= 2 and any(a in ("-h", "--help") for a in args[1:]):  # also after some key=value
         try:
             print(command_help(resolve_command(first)))
         except XlatError as exc:

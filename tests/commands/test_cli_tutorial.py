@@ -86,7 +86,8 @@ def test_model_on_a_counts_cube_does_not_enforce_the_exposure_map_bounds(tmp_pat
     """gtmodel (gtmodelmap.cxx) has no emapbnds either: maps computed for it do not enforce bounds."""
     f = _crab_ccube_folder(tmp_path)
     executor = Executor(Session(tmp_path))
-    out = executor.run_line(f"model srcmaps={f['ccube']} srcmdl=model.xml outfile=mm.fits expcube={f['ltcube']} "
+    out = executor.run_line(f"model srcmaps={f['ccube']} srcmdl=model.xml outfile=mm.fits "
+                            f"expcube={f['ltcube']} "
                             f"bexpmap={f['bexpmap']}")
     assert out.ok, out.error
     assert (tmp_path / "mm.fits").is_file()
@@ -95,7 +96,7 @@ def test_model_on_a_counts_cube_does_not_enforce_the_exposure_map_bounds(tmp_pat
 def _shell(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     return subprocess.run([sys.executable, "-m", "xlat", *args], cwd=cwd, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, env=env, timeout=120)
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
 
 
 def test_chatter_0_prints_nothing_but_errors(tmp_path: Path) -> None:
@@ -118,7 +119,8 @@ def test_chatter_0_prints_nothing_but_errors(tmp_path: Path) -> None:
 def test_errors_of_a_gt_alias_name_the_step_once(tmp_path: Path) -> None:
     """'xlat gtselect ...' errors read like 'xlat select ...' ones, not 'xlat: select: ...'."""
     out = _shell(tmp_path, "gtselect", "evclas=128")
-    assert (out.returncode, out.stderr) == (1, "xlat select: unknown parameter 'evclas'; did you mean 'evclass'?\n")
+    assert (out.returncode, out.stderr) == (
+        1, "xlat select: unknown parameter 'evclas'; did you mean 'evclass'?\n")
     out = _shell(tmp_path, "gtexpcube2", "infile=lt.fits", "binsz=abc")
     assert out.stderr == "xlat expcube: parameter 'binsz' expects a number, got 'abc'\n"
 
@@ -258,12 +260,13 @@ def test_expcube_counts_map_without_wcs_keywords_is_a_one_line_error(tmp_path: P
         del hdul[0].header["CTYPE1"]
         hdul.writeto(tmp_path / "ccube.fits")
     lt = require_shared("fermitools2026-crab1day", "ltcube_zmax90.fits.gz")
-    out = _shell(tmp_path, "expcube", f"infile={lt}", "cmap=ccube.fits", "outfile=b.fits", "irfs=P8R3_SOURCE_V3",
+    out = _shell(tmp_path, "expcube", f"infile={lt}", "cmap=ccube.fits", "outfile=b.fits",
+                 "irfs=P8R3_SOURCE_V3",
                  f"caldb={require_shared('caldb')}")
     errors = [line for line in out.stderr.splitlines() if not line.startswith("xlat expcube: warning: ")]
     assert out.returncode == 1 and "Traceback" not in out.stderr
-    assert errors == [f"xlat expcube: {tmp_path / 'ccube.fits'}: primary header has no CTYPE1 keyword "
-                      "(is this a gtbin counts map?)"]
+    assert errors == [(f"xlat expcube: {tmp_path / 'ccube.fits'}: primary header has no CTYPE1 keyword "
+                       "(is this a gtbin counts map?)")]
     assert not (tmp_path / "b.fits").exists()
 
 
@@ -313,7 +316,8 @@ def test_catalog_asks_for_the_event_file_as_make4fglxml_takes_it() -> None:
     stdin = io.StringIO("gll_psc_v18.fit\nft1.fits\n\n")
     stdout = io.StringIO()
     given = prompt_missing(Catalog, {}, stdin, stdout)
-    assert (given["catalog"], given["evfile"], given["outfile"]) == ("gll_psc_v18.fit", "ft1.fits", "my_model.xml")
+    assert (given["catalog"], given["evfile"], given["outfile"]) == (
+        "gll_psc_v18.fit", "ft1.fits", "my_model.xml")
     assert "Event file whose DSS position cut gives the ROI [] " in stdout.getvalue()
     assert Catalog.prompt_order({"ra": 1.0, "dec": 2.0, "rad": 3.0}) == ("catalog", "outfile")
 
@@ -335,7 +339,8 @@ def test_cfitsio_file_name_syntax_is_named_not_reported_missing(tmp_path: Path) 
     sc = require_shared("fss-nher2021", "SC00.fits.gz")
     out = Executor(Session(tmp_path)).run_line(f"select infile={ft1}[EVENTS] outfile=o.fits")
     assert not out.ok and "cfitsio extended file names (FILE[...]) are not supported" in str(out.error)
-    out = Executor(Session(tmp_path)).run_line(f"mktime scfile={sc}[SC_DATA] evfile={ft1} outfile=o.fits roicut=no")
+    out = Executor(Session(tmp_path)).run_line(
+        f"mktime scfile={sc}[SC_DATA] evfile={ft1} outfile=o.fits roicut=no")
     assert not out.ok and "SC00.fits.gz[SC_DATA]: cfitsio extended file names" in str(out.error)
     out = Executor(Session(tmp_path)).run_line(f"select infile={tmp_path}/none.fits[1] outfile=o.fits")
     assert str(out.error).endswith("none.fits[1]: FT1 event file not found")
@@ -348,9 +353,64 @@ def test_file_names_expand_environment_variables_as_the_tools_do(tmp_path: Path,
     src/Util.cxx); 'infile=$(DATA)/ft1_00.fits.gz' was looked for literally."""
     ft1 = require_shared("fss-nher2021", "ft1_00.fits.gz")
     monkeypatch.setenv("XLAT_TEST_DATA", str(ft1.parent))
-    out = Executor(Session(tmp_path)).run_line("select infile=$(XLAT_TEST_DATA)/ft1_00.fits.gz outfile=o.fits")
+    out = Executor(Session(tmp_path)).run_line(
+        "select infile=$(XLAT_TEST_DATA)/ft1_00.fits.gz outfile=o.fits")
     assert out.ok, out.error
     assert (tmp_path / "o.fits").is_file()
     monkeypatch.delenv("XLAT_TEST_DATA")
-    out = Executor(Session(tmp_path)).run_line("select infile=$(XLAT_TEST_DATA)/ft1_00.fits.gz outfile=p.fits")
-    assert str(out.error) == "environment variable XLAT_TEST_DATA in '$(XLAT_TEST_DATA)/ft1_00.fits.gz' is not set"
+    out = Executor(Session(tmp_path)).run_line(
+        "select infile=$(XLAT_TEST_DATA)/ft1_00.fits.gz outfile=p.fits")
+    assert str(out.error) == (
+        "environment variable XLAT_TEST_DATA in '$(XLAT_TEST_DATA)/ft1_00.fits.gz' is not set")
+
+
+def test_help_overview_says_the_gt_names_work() -> None:
+    """Nothing told a Fermitools user that 'xlat gtselect ...' works; the [gtselect] tags looked
+    like references only."""
+    from xlat.commands.help import overview
+    from xlat.commands.spec import REGISTRY
+
+    text = overview()
+    assert "also answer to those Fermitools names (xlat gtselect ..., xlat gtlike ...)" in text
+    assert REGISTRY.lookup("gtselect") is not None and REGISTRY.lookup("gtlike") is not None
+
+
+def test_help_flag_after_parameters_shows_the_help(tmp_path: Path) -> None:
+    """'xlat select infile=x.fits --help' said "unexpected value '--help'"."""
+    out = _shell(tmp_path, "gtselect", "infile=x.fits", "--help")
+    assert out.returncode == 0 and out.stdout.startswith("select (as gtselect): ")
+
+
+def test_vcut_of_an_at_list_says_it_reads_one_file(tmp_path: Path) -> None:
+    """'vcut infile=@list.txt' said '@/.../list.txt: FITS file not found' (the list exists)."""
+    (tmp_path / "list.txt").write_text(f"{require_shared('fss-nher2021', 'ft1_00.fits.gz')}\n")
+    out = Executor(Session(tmp_path)).run_line("vcut infile=@list.txt")
+    assert str(out.error) == (
+        "vcut: parameter 'infile' must name one file, not an @list (gtvcut reads one file)")
+
+
+def test_run_keep_going_exits_1_when_a_line_failed(tmp_path: Path) -> None:
+    """'xlat run s.xlat keep_going=yes' exited 0 after failing lines, so a shell pipeline went on;
+    each failure is one line 'xlat STEP: FILE:LINE: message' (the step not named twice)."""
+    (tmp_path / "s.xlat").write_text("help select\nselect infile=none.fits outfile=o.fits\nhelp bin\n")
+    out = _shell(tmp_path, "run", "s.xlat", "keep_going=yes")
+    assert out.returncode == 1
+    assert out.stderr == "xlat select: s.xlat:2: " + f"{tmp_path / 'none.fits'}: FT1 event file not found\n"
+    assert "ran 3 commands from s.xlat, 1 failed" in out.stdout
+    (tmp_path / "s.xlat").write_text("help select\n")
+    assert _shell(tmp_path, "run", "s.xlat", "keep_going=yes").returncode == 0
+
+
+def test_session_commands_in_the_shell_say_each_call_is_a_new_session(tmp_path: Path) -> None:
+    """'xlat model m.xml' then 'xlat fit' kept saying "no model loaded": every shell call is a new
+    session, which nothing said."""
+    out = _shell(tmp_path, "fit")
+    assert out.returncode == 1 and len(out.stderr.splitlines()) == 1
+    assert out.stderr.rstrip().endswith("(each 'xlat COMMAND' starts a new session: run this in 'xlat', "
+                                        "or in a script with 'xlat run FILE')")
+    step = _shell(tmp_path, "select", "infile=none.fits", "outfile=o.fits")
+    assert "new session" not in step.stderr  # pipeline steps are whole in one call
+    (tmp_path / "s.xlat").write_text("fit\n")
+    nested = _shell(tmp_path, "run", "s.xlat", "keep_going=yes")
+    assert nested.returncode == 1 and "no model loaded" in nested.stderr
+    assert "new session" not in nested.stderr

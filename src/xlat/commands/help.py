@@ -113,6 +113,8 @@ def overview(registry: Registry = REGISTRY) -> str:
             tool = f" [{cls.tool}]" if cls.tool else ""
             lines.append(_listing(cls.name, f"{cls.summary()}{tool}"))
         lines.append("")
+    lines.append(_fill("The steps in [brackets] also answer to those Fermitools names "
+                       "(xlat gtselect ..., xlat gtlike ...).", 0))
     lines.append(_fill("xlat <command> --help shows a command's parameters; xlat with no command opens the session.", 0))
     return "\n".join(lines)
 

@@ -80,8 +80,8 @@ def missing_file(path: Path, what: str) -> InputError:
     the file before the brackets does exist (xlat opens plain file names only)."""
     name = path.name
     if name.endswith("]") and "[" in name and path.with_name(name[:name.index("[")]).exists():
-        return InputError(f"{path}: cfitsio extended file names (FILE[...]) are not supported: give the plain "
-                          "file name (the table is chosen with evtable/sctable, cuts with select)")
+        return InputError(f"{path}: cfitsio extended file names (FILE[...]) are not supported: give the "
+                          "plain file name (the table is chosen with evtable/sctable, cuts with select)")
     return InputError(f"{path}: {what} not found")
 
 

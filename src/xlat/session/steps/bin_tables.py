@@ -252,7 +252,8 @@ def bin_spectrum(session: Session, cmd: Params, events: EventList, out: Any) -> 
             fill(_spectrum_keys("Type:II"), harvested, detchans),
             events,
         )
-        total, note = int(counts2.sum()), f"{plural(tbins.n, 'spectrum', 'spectra')} with EXPOSURE from {cmd.scfile}"
+        spectra = plural(tbins.n, "spectrum", "spectra")
+        total, note = int(counts2.sum()), f"{spectra} with EXPOSURE from {cmd.scfile}"
         whole = compute_exposure(session, cmd, events.gti)
         gti_keys = fill(
             GTI_KEYS,

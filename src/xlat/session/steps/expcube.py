@@ -55,7 +55,8 @@ def _read_cmap(path: Path) -> tuple[fits.Header, np.ndarray | None, bool]:
         else:
             for key in ("CTYPE1", "CTYPE2", "CRVAL1", "CRVAL2", "CDELT1", "CDELT2", "CRPIX1", "CRPIX2"):
                 if key not in header:
-                    raise FileFormatError(f"{path}: primary header has no {key} keyword (is this a gtbin counts map?)")
+                    raise FileFormatError(
+                        f"{path}: primary header has no {key} keyword (is this a gtbin counts map?)")
     return header, edges, healpix
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from xlat.core.gti import Gti
 from xlat.core.selection import GtiCut
+from xlat.errors import ParameterError
 from xlat.products.cuts import header_cuts
 from xlat.products.dss import DataSubspace
 from xlat.products.fitsio import get_hdu, open_fits
@@ -21,6 +22,9 @@ from xlat.session.steps.common import Params, input_spec
 def run_vcut(session: Session, cmd: Params) -> VcutReport:
     """Read the DSS keywords of ``cmd.table`` in ``cmd.infile`` and return them for display."""
     path = input_spec(session, cmd.infile)
+    if path.startswith("@"):
+        raise ParameterError("vcut: parameter 'infile' must name one file, not an @list "
+                             "(gtvcut reads one file)")
     hdul = open_fits(path, "FITS file")
     try:
         table = "PRIMARY" if cmd.table.strip().upper() in ("", "PRIMARY", "0") else cmd.table
