@@ -1,11 +1,5 @@
-"""``python -m xlat`` runs the shell entry point."""
+"""``python -m xlat`` runs the shell entry point (the same as the ``xlat`` console script)."""
 
-try:
-    from xlat.cli import main
-except KeyboardInterrupt:  # Ctrl-C while the modules load: no traceback
-    import sys
-
-    print("xlat: cancelled by the user", file=sys.stderr)
-    raise SystemExit(1) from None
+from xlat.entry import main
 
 raise SystemExit(main())

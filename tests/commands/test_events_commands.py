@@ -172,3 +172,29 @@ def test_ctrl_c_while_starting_up_is_one_line_without_traceback(monkeypatch: pyt
     monkeypatch.setattr(cli, "_main", interrupted)
     assert cli.main(["select"]) == 1
     assert capsys.readouterr().err == "xlat: cancelled by the user\n"
+
+
+def test_ctrl_c_while_the_cli_module_loads_is_one_line(monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The console script (pyproject: xlat.entry:main) loads xlat.cli inside the guard: a SIGINT
+    during that import (~0.1 s) printed Python's KeyboardInterrupt traceback."""
+    import builtins
+    import sys
+    import tomllib
+    from pathlib import Path
+
+    from xlat import entry
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    assert pyproject["project"]["scripts"]["xlat"] == "xlat.entry:main"
+    real_import = builtins.__import__
+
+    def interrupted_import(name: str, *args: object, **kwargs: object) -> object:
+        if name == "xlat.cli":
+            raise KeyboardInterrupt
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.delitem(sys.modules, "xlat.cli", raising=False)
+    monkeypatch.setattr(builtins, "__import__", interrupted_import)
+    assert entry.main(["select"]) == 1
+    assert capsys.readouterr().err == "xlat: cancelled by the user\n"
