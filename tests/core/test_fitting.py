@@ -144,3 +144,13 @@ def test_parameter_held_at_a_bound_far_from_the_minimum_is_at_limit_not_failed(o
     assert r.status.code == AT_LIMIT and r.at_limit == ("Crab:Index",), str(r.status)
     assert "Crab:Index at a limit" in str(r.status) and "widen the bounds" in str(r.status)
     assert r.values[r.names.index("Crab:Index")] == pytest.approx(-4.9, abs=1e-6)
+
+
+def test_status_line_names_at_most_four_parameters_at_a_limit():
+    """A bad fit of the tutorial model had 21 parameters at their bounds, all named in one status line."""
+    from xlat.core.fitting import limit_names
+
+    names = [f"src{i}:Index" for i in range(21)]
+    assert limit_names(names) == "src0:Index, src1:Index, src2:Index, src3:Index and 17 more"
+    assert limit_names(names[:5]) == ", ".join(names[:5])  # "and 1 more" would save nothing
+    assert limit_names(["Crab:Index"]) == "Crab:Index"

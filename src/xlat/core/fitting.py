@@ -42,6 +42,14 @@ AT_LIMIT_FRACTION = 1e-6
 CONVERGED = "converged"
 EDM_TOO_LARGE = "EDM too large"
 AT_LIMIT = "parameter at a limit"
+LIMIT_NAMES_SHOWN = 4  # a status line names this many parameters at a limit, then counts the rest
+
+
+def limit_names(names: list[str]) -> str:
+    """``a, b, c, d and 17 more``: the parameters at a limit, short enough for one status line."""
+    if len(names) <= LIMIT_NAMES_SHOWN + 1:
+        return ", ".join(names)
+    return f"{', '.join(names[:LIMIT_NAMES_SHOWN])} and {len(names) - LIMIT_NAMES_SHOWN} more"
 FAILED = "failed"
 NOTHING_FREE = "no free parameters"
 NO_EFFECT = "parameter with no effect"
@@ -355,7 +363,7 @@ def _minuit_status(fmin, hesse_ok: bool, at_limit: tuple[str, ...]) -> FitStatus
         return FitStatus(FAILED, "failed: HESSE could not compute the covariance matrix",
                          "a parameter may have no effect on the likelihood (zero Npred); freeze it")
     if at_limit:
-        return FitStatus(AT_LIMIT, f"converged, but {', '.join(at_limit)} at a limit",
+        return FitStatus(AT_LIMIT, f"converged, but {limit_names(at_limit)} at a limit",
                          "widen the bounds or freeze the parameter; its error is not meaningful")
     note = "" if fmin.has_accurate_covar else " (covariance forced positive-definite)"
     return FitStatus(CONVERGED, "converged" + note)
@@ -458,6 +466,6 @@ def _qn_status(success: bool, message: str, cov_ok: bool, at_limit: tuple[str, .
                          "refit from these values, or freeze parameters that are degenerate")
     if at_limit:  # held at a bound far from the free minimum, -ln L may curve down: no errors, not a failure
         note = "" if cov_ok else " (no errors: the Hessian there is not positive-definite)"
-        return FitStatus(AT_LIMIT, f"converged, but {', '.join(at_limit)} at a limit{note}",
+        return FitStatus(AT_LIMIT, f"converged, but {limit_names(at_limit)} at a limit{note}",
                          "widen the bounds or freeze the parameter; its error is not meaningful")
     return FitStatus(CONVERGED, "converged")
