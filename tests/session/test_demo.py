@@ -230,3 +230,37 @@ def test_with_a_4fgl_catalogue_the_model_comes_from_catalog(tmp_path: Path,
     model = (tmp_path / "demo" / "3C279_input_model.xml").read_text()
     assert model.count("<source ") > 50 and "./xlat_galdiffuse_standin.fits" in model
     assert "injected vs fitted" in render_result(outcome.result)
+
+
+def _pl_model(path: Path, index: str, index_error: str = "") -> None:
+    """A one-source gtlike XML: 3C 279 as a PowerLaw with a free index (min 0, max 5)."""
+    err = f' error="{index_error}"' if index_error else ""
+    path.write_text(f"""<?xml version="1.0" ?>
+<source_library title="source library">
+  <source name="4FGL J1256.1-0547" type="PointSource">
+    <spectrum type="PowerLaw">
+      <parameter free="1" max="1000" min="0.001" name="Prefactor" scale="1e-11" value="5" error="0.1"/>
+      <parameter free="1" max="5" min="0" name="Index" scale="-1" value="{index}"{err}/>
+      <parameter free="0" max="5000" min="30" name="Scale" scale="1" value="1000"/>
+    </spectrum>
+    <spatialModel type="SkyDirFunction">
+      <parameter free="0" max="360" min="-360" name="RA" scale="1" value="194.04"/>
+      <parameter free="0" max="90" min="-90" name="DEC" scale="1" value="-5.79"/>
+    </spatialModel>
+  </source>
+</source_library>
+""")
+
+
+def test_fit_table_says_at_limit_instead_of_a_pull(tmp_path: Path) -> None:
+    """A short demo left a parameter on its bound with a tiny covariance error: the table printed a
+    pull of +4777. A value on its min or max has no meaningful error, so no pull either."""
+    from xlat.session.steps.demo import MODEL, fit_table
+
+    _pl_model(tmp_path / MODEL, "2.3")
+    _pl_model(tmp_path / "3C279_binned_output.xml", "5", "1e-5")  # Index ran to its max
+    table = fit_table(tmp_path)
+    assert table is not None
+    pulls = {row[1]: row[5] for row in table.rows}
+    assert pulls["Index"] == "at limit"
+    assert pulls["Prefactor"] == "+0.00"  # 5 +- 0.1 fitted, 5 injected

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from xlat import __version__
+from xlat.core.parameters import Parameter
 from xlat.errors import InputError
 from xlat.products.catalog import find_fermipy_catalog
 from xlat.products.demo_inputs import (
@@ -112,17 +113,25 @@ def tstop(days: float) -> float:
     return TSTART + 86400.0 * days if days > 0 else TSTOP
 
 
-def _parameters(path: Path, workdir: Path) -> dict[str, dict[str, tuple[float, float | None]]]:
+def _parameters(path: Path, workdir: Path) -> dict[str, dict[str, tuple[float, float | None, bool]]]:
+    """(true value, true error, at a bound) of the free spectral parameters of the two targets."""
     model = read_source_model(path, base_dir=workdir, require_files=False)
-    out: dict[str, dict[str, tuple[float, float | None]]] = {}
+    out: dict[str, dict[str, tuple[float, float | None, bool]]] = {}
     for name in TARGETS:
         if name in model:
             out[name] = {
-                p.name: (p.true_value, None if p.error is None else p.error * abs(p.scale))
+                p.name: (p.true_value, None if p.error is None else p.error * abs(p.scale), _at_bound(p))
                 for p in model[name].spectrum.params
                 if p.free
             }
     return out
+
+
+def _at_bound(param: Parameter) -> bool:
+    """Whether a fitted value sits on its min or max (its error, and so a pull, means nothing)."""
+    lo, hi = param.limits()
+    width = abs(hi - lo) if lo is not None and hi is not None else max(abs(param.value), 1.0)
+    return any(b is not None and abs(param.value - b) <= 1e-6 * width for b in (lo, hi))
 
 
 def fit_table(folder: Path) -> Table | None:
@@ -134,9 +143,9 @@ def fit_table(folder: Path) -> Table | None:
     fit = _parameters(fitted, folder)
     rows = []
     for source, params in fit.items():
-        for name, (value, error) in params.items():
-            injected = truth.get(source, {}).get(name, (float("nan"), None))[0]
-            pull = "" if not error else f"{(value - injected) / error:+.2f}"
+        for name, (value, error, at_bound) in params.items():
+            injected = truth.get(source, {}).get(name, (float("nan"), None, False))[0]
+            pull = "at limit" if at_bound else "" if not error else f"{(value - injected) / error:+.2f}"
             rows.append(
                 (source, name, f"{injected:.5g}", f"{value:.5g}", f"{error:.2g}" if error else "", pull)
             )
