@@ -89,7 +89,7 @@ def _pulls(numbers: dict[str, float], truth_folder: Path) -> dict[str, float]:
     truth = _parameters(truth_folder / MODEL, truth_folder)
     pulls = {}
     for source, params in truth.items():
-        for name, (value, _) in params.items():
+        for name, (value, _, _) in params.items():
             key = f"{source}:{name}"
             pulls[key] = (numbers[f"fit[{key}]"] - value) / numbers[f"fit_error[{key}]"]
     return pulls

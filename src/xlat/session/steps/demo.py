@@ -285,7 +285,7 @@ def demo_numbers(folder: Path) -> dict[str, float]:
                 out[f"srcmap_sum[{name}]"] = float(np.sum(hdul[name].data, dtype=np.float64))
     fit = _parameters(folder / "3C279_binned_output.xml", folder)
     for source, params in fit.items():
-        for name, (value, error) in params.items():
+        for name, (value, error, _) in params.items():
             out[f"fit[{source}:{name}]"] = value
             if error:
                 out[f"fit_error[{source}:{name}]"] = error
