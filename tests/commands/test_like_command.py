@@ -124,6 +124,16 @@ def test_printed_block_is_gtlike_layout_line_for_line(workdir):
     assert list(out.result.lines[:len(expected)]) == expected
     assert list(ts) == ["Crab"]  # TS only for point sources with free parameters
     assert out.result.lines[len(expected)].startswith("Fit status: ")
+    assert out.result.tables == ()  # xlat's source table is verbose output (chatter >= 3)
+
+
+def test_chatter_3_adds_xlat_source_table(workdir):
+    """At chatter >= 3 xlat's table (Npred and energy flux, which gtlike's binned listing lacks) follows."""
+    _, out = run(workdir, "like cmap=srcmaps.fits srcmdl=model.xml check_fit=no save=no chatter=3")
+    assert out.ok, out.error
+    (table,) = out.result.tables
+    assert table.columns[:3] == ("source", "type", "Npred") and [r[0] for r in table.rows] == [
+        "Crab", "Extragal_diffuse", "Galactic_diffuse"]
 
 
 def test_plot_returns_the_counts_spectrum_record_and_tsmin_refits(workdir):

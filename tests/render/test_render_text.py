@@ -104,6 +104,19 @@ def test_error_ends_with_the_minos_errors() -> None:
         assert tail[-1].split() == ["iso:Norm", "-0.2", "+0.3", "not", "valid"]
 
 
+def test_fit_summary_source_table_only_at_chatter_3() -> None:
+    """fit / show fit: gtlike's listing at the default chatter (as 'like' prints it); xlat's source table
+    (Npred, energy flux) is verbose output."""
+    from xlat.session.records import FitSummary
+
+    lines = ("Crab:", "Integral: 25.9879 +/- 4.39112", "", "-log(Likelihood): 4914.996464")
+    summary = FitSummary(4914.996464, True, "converged", lines, TABLE)
+    for chatter in (2, 3):
+        for text in (render_result(summary, RenderContext(chatter=chatter)), show(summary, ctx=RenderContext(width=80, chatter=chatter))):
+            assert text.startswith("Crab:\nIntegral: 25.9879 +/- 4.39112") and "-log(Likelihood): 4914.996464" in text
+            assert ("Free parameters" in text) == (chatter >= 3)
+
+
 def test_show_par_of_a_tutorial_sized_model_folds_only_the_long_names() -> None:
     """show par of the tutorial's model (fermitools2026-3c279/model_point_iso.xml, 923 parameters)
     at 80 columns: one 21-character isotropic name and one 'Normalization' made rich narrow the

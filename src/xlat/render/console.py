@@ -58,9 +58,9 @@ def _(result: Any, ctx: RenderContext = PLAIN) -> RenderableType | None:
 
 @to_renderable.register
 def _(result: FitSummary, ctx: RenderContext = PLAIN) -> RenderableType | None:
-    """gtlike's report as text, then the per-source table as a rich table (chatter >= 2)."""
+    """gtlike's report as text, then the per-source table as a rich table (chatter >= 3)."""
     parts: list[RenderableType] = [Text("\n".join(result.lines).strip("\n"))]
-    if result.table is not None and ctx.chatter >= 2:
+    if result.table is not None and ctx.chatter >= 3:
         parts.append(rich_table(result.table, ctx.width))
     minos = minos_table(result)
     if minos is not None:

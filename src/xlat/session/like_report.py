@@ -7,7 +7,9 @@ its spectral parameters (``value``, with ``+/- error`` when free), ``TS value`` 
 sources with free parameters), ``Flux`` over the counts cube's energy range with its error,
 then the check_fit warnings, the total observed and model counts and ``-log(Likelihood)``
 (10 significant digits). Numbers use the C++ stream default (6 significant digits).
-gtlike prints no Npred for binned fits; xlat adds a table with Npred and energy fluxes.
+gtlike prints no Npred for binned fits; xlat's table with Npred and energy fluxes
+(``source_table``) is verbose output (chatter >= 3): it repeats TS and flux at lower precision, and
+``show sources`` lists Npred, so the default output is gtlike's layout plus xlat's status lines.
 """
 
 from __future__ import annotations

@@ -78,7 +78,8 @@ def run_like(session: Session, cmd: Params) -> object:
     lines.append(f"Elapsed CPU time: {time.process_time() - start:.2f}")
     session.products["analysis"] = analysis  # plot and show fit use it while it is the newest fit
     session.products["like_run"] = LikeRun(session.path(cmap), dict(ts), bool(cmd.tsmin))
-    tables = (source_table(summary),) if cmd.chatter >= 2 else ()
+    # gtlike's own listing above is complete at the default chatter; xlat's table (Npred, energy flux) is verbose
+    tables = (source_table(summary),) if cmd.chatter >= 3 else ()
     report = StepReport("like", tuple(lines), tables, tuple(outputs))
     if cmd.plot:
         return ResultGroup((report, analysis.counts_spectrum(title="Counts spectrum (like)")))
