@@ -127,6 +127,14 @@ def test_printed_block_is_gtlike_layout_line_for_line(workdir):
     assert out.result.tables == ()  # xlat's source table is verbose output (chatter >= 3)
 
 
+def test_elapsed_cpu_time_as_gtlike_prints_it():
+    """likelihood.cxx run: "Elapsed CPU time: " << (clock() - start) / 1e6 at precision 10 (microseconds)."""
+    from xlat.session.steps.like import elapsed_line
+
+    assert elapsed_line(1.4529133333) == "Elapsed CPU time: 1.452913"
+    assert elapsed_line(0.5) == "Elapsed CPU time: 0.5" and elapsed_line(83.0) == "Elapsed CPU time: 83"
+
+
 def test_chatter_3_adds_xlat_source_table(workdir):
     """At chatter >= 3 xlat's table (Npred and energy flux, which gtlike's binned listing lacks) follows."""
     _, out = run(workdir, "like cmap=srcmaps.fits srcmdl=model.xml check_fit=no save=no chatter=3")

@@ -75,7 +75,7 @@ def run_like(session: Session, cmd: Params) -> object:
                              dict(spectrum.model_by_source), point_source_bin_fluxes(analysis), cmd.clobber)
         outputs += [str(session.path(cmd.results)), str(session.path(cmd.specfile))]
     lines += status_lines(summary)
-    lines.append(f"Elapsed CPU time: {time.process_time() - start:.2f}")
+    lines.append(elapsed_line(time.process_time() - start))
     session.products["analysis"] = analysis  # plot and show fit use it while it is the newest fit
     session.products["like_run"] = LikeRun(session.path(cmap), dict(ts), bool(cmd.tsmin))
     # gtlike's own listing above is complete at the default chatter; xlat's table (Npred, energy flux) is verbose
@@ -84,6 +84,12 @@ def run_like(session: Session, cmd: Params) -> object:
     if cmd.plot:
         return ResultGroup((report, analysis.counts_spectrum(title="Counts spectrum (like)")))
     return report
+
+
+def elapsed_line(seconds: float) -> str:
+    """likelihood.cxx ``run``'s last line: clock() / 1e6 s (microsecond steps), printed on the stream that
+    printFitResults left at precision 10 (so 1.45 s is ``1.45``, not ``1.450000`` or ``1.45`` rounded to 2)."""
+    return f"Elapsed CPU time: {round(seconds, 6):.10g}"
 
 
 def _minos(text: str, free: list[str]) -> tuple[str, ...]:
