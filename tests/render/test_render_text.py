@@ -50,12 +50,13 @@ def test_messages_notes_and_quit_follow_chatter() -> None:
     assert to_renderable(QuitRequest()) is None
 
 
-def test_step_report_lines_hidden_below_chatter_2_but_tables_kept() -> None:
-    report = StepReport("bin", lines=("wrote ccube.fits",), tables=(TABLE,))
-    assert "wrote ccube.fits" in render_result(report, RenderContext(chatter=2))
+def test_step_report_is_one_line_at_chatter_1() -> None:
+    """The gt tools' chatter 1 is minimal: the step's one-line summary, no tables (they showed before)."""
+    report = StepReport("bin", lines=("wrote ccube.fits", "  detail"), tables=(TABLE,))
+    assert "Free parameters" in render_result(report, RenderContext(chatter=2))
     quiet = render_result(report, RenderContext(chatter=1))
-    assert "wrote" not in quiet and "Free parameters" in quiet
-    assert "wrote ccube.fits" in show(report)
+    assert quiet == "wrote ccube.fits"
+    assert "wrote ccube.fits" in show(report) and show(report, ctx=RenderContext(chatter=1)) == "wrote ccube.fits\n"
 
 
 def test_result_group_shows_each_part() -> None:

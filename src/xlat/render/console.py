@@ -16,7 +16,7 @@ from rich.text import Text
 from xlat.render.context import PLAIN, RenderContext
 from xlat.render.model_text import flux_table, minos_table
 from xlat.render.tables import rich_table
-from xlat.render.text import render_result
+from xlat.render.text import render_result, step_report_parts
 from xlat.session.records import FitSummary, FluxResult
 from xlat.session.results import MapPlotData, ProfilePlotData, ResultGroup, SpectrumPlotData, StepReport, Table
 
@@ -35,8 +35,9 @@ def _(result: Table, ctx: RenderContext = PLAIN) -> RenderableType | None:
 
 @to_renderable.register
 def _(result: StepReport, ctx: RenderContext = PLAIN) -> RenderableType | None:
-    parts: list[RenderableType] = [Text(line) for line in result.lines] if ctx.chatter >= 2 else []
-    parts += [rich_table(t, ctx.width) for t in result.tables]
+    lines, tables = step_report_parts(result, ctx)
+    parts: list[RenderableType] = [Text(line) for line in lines]
+    parts += [rich_table(t, ctx.width) for t in tables]
     return Group(*parts) if parts else None
 
 

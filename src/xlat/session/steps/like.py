@@ -18,7 +18,8 @@ from xlat.errors import ParameterError
 from xlat.products.atomic import check_output
 from xlat.products.like_files import write_counts_spectra, write_results_dat
 from xlat.session.like_inputs import load_analysis
-from xlat.session.like_report import gtlike_lines, point_source_bin_fluxes, source_table, status_lines, summarize
+from xlat.session.like_report import (LikeSummary, gtlike_lines, point_source_bin_fluxes, source_table, status_lines,
+                                      summarize)
 from xlat.session.records import LikeRun
 from xlat.session.results import ResultGroup, StepReport
 from xlat.session.state import Session
@@ -80,10 +81,18 @@ def run_like(session: Session, cmd: Params) -> object:
     session.products["like_run"] = LikeRun(session.path(cmap), dict(ts), bool(cmd.tsmin))
     # gtlike's own listing above is complete at the default chatter; xlat's table (Npred, energy flux) is verbose
     tables = (source_table(summary),) if cmd.chatter >= 3 else ()
-    report = StepReport("like", tuple(lines), tables, tuple(outputs))
+    report = StepReport("like", tuple(lines), tables, tuple(outputs), summary=one_line(summary, outputs))
     if cmd.plot:
         return ResultGroup((report, analysis.counts_spectrum(title="Counts spectrum (like)")))
     return report
+
+
+def one_line(summary: LikeSummary, outputs: list[str]) -> str:
+    """The chatter-1 report: -log(Likelihood) as gtlike prints it, the fit status, the files written."""
+    fit = summary.fit
+    status = f"fit {fit.status}, {len(fit.names)} free parameters" if fit is not None else "not fitted"
+    written = f" -> {', '.join(outputs)}" if outputs else ""
+    return f"like: -log(Likelihood): {summary.neg_log_like:.10g}; {status}{written}"
 
 
 def elapsed_line(seconds: float) -> str:
