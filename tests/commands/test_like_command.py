@@ -47,7 +47,9 @@ def test_like_prints_gtlike_results_and_writes_its_files(workdir):
     assert out.ok, out.error
     assert files(workdir) == sorted(OUTPUTS + ["fit.xml", "iso_P8R2_SOURCE_V6_v06.txt", "model.xml", "srcmaps.fits"])
     lines = out.result.lines
-    assert lines[0] == "Photon fluxes are computed for the energy range 200 to 20000 MeV"
+    # likelihood.cxx computeTsValues, then printFitResults: the TS progress (3 sources), a blank line, the range
+    assert list(lines[:4]) == ["Computing TS values for each source (3 total)", "...!", "",
+                         "Photon fluxes are computed for the energy range 200 to 20000 MeV"]
     assert "Crab:" in lines and "Galactic_diffuse:" in lines
     assert any(line.startswith("Index: -2.") and " +/- " in line for line in lines)
     assert any(line.startswith("TS value: ") for line in lines)
@@ -79,6 +81,67 @@ def test_like_prints_gtlike_results_and_writes_its_files(workdir):
         assert model_total == pytest.approx(analysis.npred(), rel=1e-10)
     fitted = read_source_model(workdir / "fit.xml", require_files=False)
     assert fitted.parameter("Crab:Index").error == pytest.approx(par.error, rel=1e-12)
+
+
+def gtlike_block(analysis, ts: dict[str, float]) -> list[str]:
+    """What Likelihood:src/likelihood/likelihood.cxx prints after a BINNED fit, built from the fitted
+    analysis with printf's %g (the C++ stream default, 6 significant digits): ``computeTsValues``
+    ("Computing TS values for each source (N total)", a '.' per source, '!'), ``printFitResults``
+    ("\\nPhoton fluxes are computed for the energy range EMIN to EMAX MeV"; per source "\\nNAME:", every
+    spectral parameter "NAME: VALUE[ +/- ERROR]", no Npred in binned mode, "TS value: TS" when it has
+    one, "Flux: F[ +/- E] photons/cm^2/s"), then, with check_fit=no, the counts and -log(Likelihood)
+    at precision 10, followed by a blank line."""
+    names = analysis.source_names()
+    out = [f"Computing TS values for each source ({len(names)} total)", "." * len(names) + "!", "",
+           "Photon fluxes are computed for the energy range %g to %g MeV" % analysis.energy_range]
+    for name in names:
+        out += ["", f"{name}:"]
+        for p in analysis.model[name].spectrum.params:
+            error = analysis.parameter(f"{name}:{p.name}").error if p.free else 0.0
+            out.append(f"{p.name}: {p.value:g}" + (f" +/- {error:g}" if p.free else ""))
+        if name in ts:
+            out.append(f"TS value: {ts[name]:g}")
+        flux = analysis.flux(name)
+        out.append(f"Flux: {flux.value:g}" + (f" +/- {flux.error:g}" if flux.error > 0 else "") + " photons/cm^2/s")
+    out += ["", f"Total number of observed counts: {analysis.nobs():g}",
+            f"Total number of model events: {analysis.npred():g}", "",
+            f"-log(Likelihood): {-analysis.log_like():.10g}", ""]
+    return out
+
+
+def test_printed_block_is_gtlike_layout_line_for_line(workdir):
+    """The whole printed block equals gtlike's layout (likelihood.cxx computeTsValues + printFitResults),
+    so scripts that grep gtlike's output ("TS value: ", "Flux: ", "-log(Likelihood): ") keep working;
+    xlat's own lines (fit status, TS definition, CPU time) come after it. Inputs: today's gtsrcmaps
+    srcmaps_nogal and its model_nogal.xml (MANIFEST §9), whose fluxes are all defined."""
+    shutil.copy(require_shared("fermitools2026-crab1day", "model_nogal.xml"), workdir / "nogal.xml")
+    srcmaps = require_shared("fermitools2026-crab1day", "srcmaps_nogal.fits.gz")
+    executor, out = run(workdir, f"like cmap={srcmaps} srcmdl=nogal.xml check_fit=no save=no")
+    assert out.ok, out.error
+    analysis = executor.session.products["analysis"]
+    ts = executor.session.products["like_run"].ts
+    expected = gtlike_block(analysis, ts)
+    assert list(out.result.lines[:len(expected)]) == expected
+    assert list(ts) == ["Crab"]  # TS only for point sources with free parameters
+    assert out.result.lines[len(expected)].startswith("Fit status: ")
+    assert out.result.tables == ()  # xlat's source table is verbose output (chatter >= 3)
+
+
+def test_elapsed_cpu_time_as_gtlike_prints_it():
+    """likelihood.cxx run: "Elapsed CPU time: " << (clock() - start) / 1e6 at precision 10 (microseconds)."""
+    from xlat.session.steps.like import elapsed_line
+
+    assert elapsed_line(1.4529133333) == "Elapsed CPU time: 1.452913"
+    assert elapsed_line(0.5) == "Elapsed CPU time: 0.5" and elapsed_line(83.0) == "Elapsed CPU time: 83"
+
+
+def test_chatter_3_adds_xlat_source_table(workdir):
+    """At chatter >= 3 xlat's table (Npred and energy flux, which gtlike's binned listing lacks) follows."""
+    _, out = run(workdir, "like cmap=srcmaps.fits srcmdl=model.xml check_fit=no save=no chatter=3")
+    assert out.ok, out.error
+    (table,) = out.result.tables
+    assert table.columns[:3] == ("source", "type", "Npred") and [r[0] for r in table.rows] == [
+        "Crab", "Extragal_diffuse", "Galactic_diffuse"]
 
 
 def test_plot_returns_the_counts_spectrum_record_and_tsmin_refits(workdir):

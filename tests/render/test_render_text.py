@@ -50,12 +50,13 @@ def test_messages_notes_and_quit_follow_chatter() -> None:
     assert to_renderable(QuitRequest()) is None
 
 
-def test_step_report_lines_hidden_below_chatter_2_but_tables_kept() -> None:
-    report = StepReport("bin", lines=("wrote ccube.fits",), tables=(TABLE,))
-    assert "wrote ccube.fits" in render_result(report, RenderContext(chatter=2))
+def test_step_report_is_one_line_at_chatter_1() -> None:
+    """The gt tools' chatter 1 is minimal: the step's one-line summary, no tables (they showed before)."""
+    report = StepReport("bin", lines=("wrote ccube.fits", "  detail"), tables=(TABLE,))
+    assert "Free parameters" in render_result(report, RenderContext(chatter=2))
     quiet = render_result(report, RenderContext(chatter=1))
-    assert "wrote" not in quiet and "Free parameters" in quiet
-    assert "wrote ccube.fits" in show(report)
+    assert quiet == "wrote ccube.fits"
+    assert "wrote ccube.fits" in show(report) and show(report, ctx=RenderContext(chatter=1)) == "wrote ccube.fits\n"
 
 
 def test_result_group_shows_each_part() -> None:
@@ -102,6 +103,19 @@ def test_error_ends_with_the_minos_errors() -> None:
         assert any(line.startswith("MINOS errors") for line in tail[:2])
         assert tail[-2].split() == ["3C", "279:Index", "2.19766", "-0.1001", "+0.1066"]
         assert tail[-1].split() == ["iso:Norm", "-0.2", "+0.3", "not", "valid"]
+
+
+def test_fit_summary_source_table_only_at_chatter_3() -> None:
+    """fit / show fit: gtlike's listing at the default chatter (as 'like' prints it); xlat's source table
+    (Npred, energy flux) is verbose output."""
+    from xlat.session.records import FitSummary
+
+    lines = ("Crab:", "Integral: 25.9879 +/- 4.39112", "", "-log(Likelihood): 4914.996464")
+    summary = FitSummary(4914.996464, True, "converged", lines, TABLE)
+    for chatter in (2, 3):
+        for text in (render_result(summary, RenderContext(chatter=chatter)), show(summary, ctx=RenderContext(width=80, chatter=chatter))):
+            assert text.startswith("Crab:\nIntegral: 25.9879 +/- 4.39112") and "-log(Likelihood): 4914.996464" in text
+            assert ("Free parameters" in text) == (chatter >= 3)
 
 
 def test_show_par_of_a_tutorial_sized_model_folds_only_the_long_names() -> None:

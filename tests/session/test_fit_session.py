@@ -63,6 +63,9 @@ def test_session_fit_equals_the_like_step(crab: Executor, tmp_path: Path) -> Non
     srcmaps, xml = crab_files(tmp_path)
     like = ok(Executor(Session(tmp_path)), f"like cmap={srcmaps} srcmdl={xml} save=no sfile=fitted.xml").result
     assert f"-log(Likelihood): {summary.minus_log_likelihood:.10g}" in like.lines
+    # the same gtlike block (likelihood.cxx computeTsValues + printFitResults), line for line, up to -log(Likelihood)
+    end = like.lines.index(f"-log(Likelihood): {summary.minus_log_likelihood:.10g}") + 1
+    assert summary.lines[:end] == like.lines[:end] and like.lines[0] == "Computing TS values for each source (2 total)"
     from xlat.products.xml_model import read_source_model
 
     fitted = read_source_model(tmp_path / "fitted.xml", require_files=False)
@@ -72,6 +75,13 @@ def test_session_fit_equals_the_like_step(crab: Executor, tmp_path: Path) -> Non
     from xlat.repl.prompt import status_text
 
     assert status_text(crab.session) == f"-logL {summary.minus_log_likelihood:.2f}"
+
+
+def test_fit_without_ts_leaves_out_gtlike_ts_progress(crab: Executor) -> None:
+    """fit ts=no computes no TS: the 'Computing TS values' lines (likelihood.cxx computeTsValues) are not printed."""
+    lines = ok(crab, "fit ts=no").result.lines
+    assert lines[0] == "Photon fluxes are computed for the energy range 200 to 20000 MeV"
+    assert not any(line.startswith(("Computing TS values", "TS value: ")) for line in lines)
 
 
 def test_after_like_show_fit_plot_and_status_use_the_like_fit(tmp_path: Path) -> None:
@@ -87,6 +97,8 @@ def test_after_like_show_fit_plot_and_status_use_the_like_fit(tmp_path: Path) ->
     shown = ok(ex, "show fit").result
     assert isinstance(shown, FitSummary) and f"-log(Likelihood): {shown.minus_log_likelihood:.10g}" in like.lines
     assert shown.ts["Crab"] > 25 and any(line.startswith("TS value: ") for line in shown.lines)
+    end = like.lines.index(f"-log(Likelihood): {shown.minus_log_likelihood:.10g}") + 1
+    assert shown.lines[:end] == like.lines[:end]  # show fit repeats gtlike's block as like printed it
     spectrum = ok(ex, "plot spectrum").result
     np.testing.assert_array_equal(spectrum.model_total, analysis.counts_spectrum().model_total)
     residual = ok(ex, "plot residual").result

@@ -40,9 +40,23 @@ class ToolCommand(Command):
 
     def run_and_record(self, session: Session) -> Any:
         """Run on ``session`` and register its outputs, with this run as the way to rebuild them."""
-        result = self.run(session)
+        result = with_chatter(self.run(session), self.chatter)
         files = [(s.name, str(getattr(self, s.name))) for s in self.specs()
                  if s.kind is Kind.FILE and isinstance(getattr(self, s.name), str)]
         parameters = {k: str(v) for k, v in self.given().items() if k not in _COMMON}
         session.note_step(self.name, files, parameters, lambda: self.run_and_record(session))
         return result
+
+
+def with_chatter(result: Any, chatter: int) -> Any:
+    """The step's report marked with its chatter parameter (also inside a ResultGroup), so that every
+    front-end shows a step at chatter 1 as one line and at 0 not at all (``StepReport``)."""
+    from dataclasses import replace
+
+    from xlat.session.results import ResultGroup, StepReport
+
+    if isinstance(result, StepReport):
+        return replace(result, chatter=chatter)
+    if isinstance(result, ResultGroup):
+        return ResultGroup(tuple(with_chatter(item, chatter) for item in result.items))
+    return result

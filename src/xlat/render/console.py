@@ -16,7 +16,7 @@ from rich.text import Text
 from xlat.render.context import PLAIN, RenderContext
 from xlat.render.model_text import flux_table, minos_table
 from xlat.render.tables import rich_table
-from xlat.render.text import render_result
+from xlat.render.text import render_result, step_report_parts
 from xlat.session.records import FitSummary, FluxResult
 from xlat.session.results import MapPlotData, ProfilePlotData, ResultGroup, SpectrumPlotData, StepReport, Table
 
@@ -35,8 +35,9 @@ def _(result: Table, ctx: RenderContext = PLAIN) -> RenderableType | None:
 
 @to_renderable.register
 def _(result: StepReport, ctx: RenderContext = PLAIN) -> RenderableType | None:
-    parts: list[RenderableType] = [Text(line) for line in result.lines] if ctx.chatter >= 2 else []
-    parts += [rich_table(t, ctx.width) for t in result.tables]
+    lines, tables = step_report_parts(result, ctx)
+    parts: list[RenderableType] = [Text(line) for line in lines]
+    parts += [rich_table(t, ctx.width) for t in tables]
     return Group(*parts) if parts else None
 
 
@@ -58,9 +59,9 @@ def _(result: Any, ctx: RenderContext = PLAIN) -> RenderableType | None:
 
 @to_renderable.register
 def _(result: FitSummary, ctx: RenderContext = PLAIN) -> RenderableType | None:
-    """gtlike's report as text, then the per-source table as a rich table (chatter >= 2)."""
+    """gtlike's report as text, then the per-source table as a rich table (chatter >= 3)."""
     parts: list[RenderableType] = [Text("\n".join(result.lines).strip("\n"))]
-    if result.table is not None and ctx.chatter >= 2:
+    if result.table is not None and ctx.chatter >= 3:
         parts.append(rich_table(result.table, ctx.width))
     minos = minos_table(result)
     if minos is not None:

@@ -56,11 +56,11 @@ def minos_table(result: FitSummary) -> Table | None:
 
 @render_result.register
 def _(result: FitSummary, ctx: RenderContext | None = None) -> str:
-    """gtlike's report (MINOS errors in its status lines), then the source table at chatter >= 2,
-    then the MINOS errors as a table."""
+    """gtlike's report (MINOS errors in its status lines), then the source table at chatter >= 3
+    (verbose: at the default chatter the output is gtlike's layout), then the MINOS errors as a table."""
     ctx = ctx or PLAIN
     parts = ["\n".join(result.lines).strip("\n")]
-    if result.table is not None and ctx.chatter >= 2:
+    if result.table is not None and ctx.chatter >= 3:
         parts.append(table_text(result.table))
     minos = minos_table(result)
     if minos is not None:

@@ -58,13 +58,21 @@ def _(result: Table, ctx: RenderContext | None = None) -> str:
     return table_text(result)
 
 
+def step_report_parts(result: StepReport, ctx: RenderContext) -> tuple[list[str], tuple[Table, ...]]:
+    """Lines and tables of a step report at the lower of the front-end's and the step's chatter:
+    nothing at 0, the one-line summary at 1, everything from 2 (the gt tools' levels)."""
+    chatter = min(ctx.chatter, result.chatter)
+    if chatter <= 0:
+        return [], ()
+    if chatter == 1:
+        return ([result.one_line] if result.one_line else []), ()
+    return list(result.lines), result.tables
+
+
 @render_result.register
 def _(result: StepReport, ctx: RenderContext | None = None) -> str:
-    ctx = ctx or PLAIN
-    parts = list(result.lines) if ctx.chatter >= 2 else []
-    for table in result.tables:
-        parts.append(table_text(table))
-    return "\n".join(parts)
+    lines, tables = step_report_parts(result, ctx or PLAIN)
+    return "\n".join(lines + [table_text(table) for table in tables])
 
 
 @render_result.register

@@ -220,16 +220,18 @@ def run_fit(session: Session, options: FitOptions, ts: bool = True, tsmin: bool 
     except BaseException:
         analysis.fit_result = previous
         raise
-    return summarize(analysis, ts_values, tsmin)
+    return summarize(analysis, ts_values, tsmin, ts_computed=ts)
 
 
 def summarize(analysis: BinnedAnalysis, ts_values: dict[str, float], tsmin: bool,
-              minos: dict[str, tuple[float, float, bool]] | None = None) -> FitSummary:
-    """gtlike's report of the analysis at its current values, as a FitSummary."""
+              minos: dict[str, tuple[float, float, bool]] | None = None,
+              ts_computed: bool | None = None) -> FitSummary:
+    """gtlike's report of the analysis at its current values, as a FitSummary (with gtlike's TS
+    progress lines when ``ts_computed``; by default when there are TS values)."""
     from xlat.session.like_report import gtlike_lines, source_table, status_lines
     from xlat.session.like_report import summarize as like_summary
 
-    summary = like_summary(analysis, ts_values, tsmin)
+    summary = like_summary(analysis, ts_values, tsmin, bool(ts_values) if ts_computed is None else ts_computed)
     result = analysis.fit_result
     lines = gtlike_lines(summary) + status_lines(summary)
     values = dict(zip(result.names, result.values.tolist(), strict=True)) if result is not None else {}

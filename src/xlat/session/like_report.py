@@ -1,11 +1,15 @@
 """gtlike's report of a fit: the per-source text, results.dat, counts_spectra.fits (reference §10.4).
 
-Likelihood:src/likelihood/likelihood.cxx ``printFitResults``: for every source in gtlike order
+Likelihood:src/likelihood/likelihood.cxx ``printFitResults``: first ``computeTsValues``'s progress
+(``Computing TS values for each source (N total)``, then one dot per source and ``!``), then for
+every source in gtlike order
 its spectral parameters (``value``, with ``+/- error`` when free), ``TS value`` (point
 sources with free parameters), ``Flux`` over the counts cube's energy range with its error,
 then the check_fit warnings, the total observed and model counts and ``-log(Likelihood)``
 (10 significant digits). Numbers use the C++ stream default (6 significant digits).
-gtlike prints no Npred for binned fits; xlat adds a table with Npred and energy fluxes.
+gtlike prints no Npred for binned fits; xlat's table with Npred and energy fluxes
+(``source_table``) is verbose output (chatter >= 3): it repeats TS and flux at lower precision, and
+``show sources`` lists Npred, so the default output is gtlike's layout plus xlat's status lines.
 """
 
 from __future__ import annotations
@@ -45,10 +49,13 @@ class LikeSummary:
     bad_ranges: tuple[tuple[float, float], ...]
     ts_kind: str
     fit: FitResult | None
+    ts_computed: bool = True
 
 
-def summarize(analysis: BinnedAnalysis, ts_values: dict[str, float], reoptimized: bool) -> LikeSummary:
-    """Collect what gtlike prints, from the analysis at its current (fitted) values."""
+def summarize(analysis: BinnedAnalysis, ts_values: dict[str, float], reoptimized: bool,
+              ts_computed: bool = True) -> LikeSummary:
+    """Collect what gtlike prints, from the analysis at its current (fitted) values; ``ts_computed``
+    False (the session's ``fit ts=no``) leaves out the TS progress lines."""
     fit = analysis.fit_result
     errors = {}
     if fit is not None and fit.covariance is not None:
@@ -63,12 +70,17 @@ def summarize(analysis: BinnedAnalysis, ts_values: dict[str, float], reoptimized
         sources.append(SourceSummary(lines, source.kind, analysis.npred(name), analysis.energy_flux(name)))
     emin, emax = analysis.energy_range
     return LikeSummary(tuple(sources), emin, emax, analysis.nobs(), analysis.npred(), -analysis.log_like(),
-                       tuple(analysis.check_fit()), TS_REFIT if reoptimized else TS_RENORM, fit)
+                       tuple(analysis.check_fit()), TS_REFIT if reoptimized else TS_RENORM, fit, ts_computed)
 
 
 def gtlike_lines(summary: LikeSummary, check_fit: bool = True) -> list[str]:
     """The text gtlike prints after a fit (info and warning streams, in order)."""
-    out = [f"Photon fluxes are computed for the energy range {cpp(summary.emin)} to {cpp(summary.emax)} MeV"]
+    out = []
+    if summary.ts_computed:
+        # computeTsValues: the count is of every source; a '.' per source (warning stream), then '!'
+        out += [f"Computing TS values for each source ({len(summary.sources)} total)",
+                "." * len(summary.sources) + "!", ""]
+    out.append(f"Photon fluxes are computed for the energy range {cpp(summary.emin)} to {cpp(summary.emax)} MeV")
     for src in summary.sources:
         s = src.lines
         out += ["", f"{s.name}:"]

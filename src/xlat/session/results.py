@@ -27,12 +27,24 @@ class Table:
 
 @dataclass(frozen=True)
 class StepReport:
-    """What a pipeline step did: lines to show, optional tables, the files written."""
+    """What a pipeline step did: lines to show, optional tables, the files written.
+
+    Shown as the gt tools' chatter says (0 silent, 1 minimal, 2 normal, 3-4 verbose): at chatter 1
+    only the one-line ``summary`` (default: the first line), at 0 nothing. ``chatter`` is the step's
+    own chatter parameter (``ToolCommand`` sets it); it caps the front-end's chatter.
+    """
 
     step: str
     lines: tuple[str, ...] = ()
     tables: tuple[Table, ...] = ()
     outputs: tuple[str, ...] = field(default=())
+    summary: str = ""
+    chatter: int = 4
+
+    @property
+    def one_line(self) -> str:
+        """The chatter-1 report: ``summary``, or the first line."""
+        return self.summary or (self.lines[0] if self.lines else "")
 
 
 @dataclass(frozen=True)

@@ -322,7 +322,8 @@ class Session(FittingVerbs):
             from xlat.session.fit_ops import summarize
 
             run = self.products.get("like_run")
-            return summarize(like, dict(run.ts) if run is not None else {}, run.tsmin if run is not None else False)
+            return summarize(like, dict(run.ts) if run is not None else {}, run.tsmin if run is not None else False,
+                             ts_computed=run is not None)
         if self.fit_result is None:
             raise FitError("no fit yet: load data and a model, then run 'fit' (or 'like')")
         return self.fit_result

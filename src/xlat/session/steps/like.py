@@ -18,7 +18,8 @@ from xlat.errors import ParameterError
 from xlat.products.atomic import check_output
 from xlat.products.like_files import write_counts_spectra, write_results_dat
 from xlat.session.like_inputs import load_analysis
-from xlat.session.like_report import gtlike_lines, point_source_bin_fluxes, source_table, status_lines, summarize
+from xlat.session.like_report import (LikeSummary, gtlike_lines, point_source_bin_fluxes, source_table, status_lines,
+                                      summarize)
 from xlat.session.records import LikeRun
 from xlat.session.results import ResultGroup, StepReport
 from xlat.session.state import Session
@@ -75,14 +76,29 @@ def run_like(session: Session, cmd: Params) -> object:
                              dict(spectrum.model_by_source), point_source_bin_fluxes(analysis), cmd.clobber)
         outputs += [str(session.path(cmd.results)), str(session.path(cmd.specfile))]
     lines += status_lines(summary)
-    lines.append(f"Elapsed CPU time: {time.process_time() - start:.2f}")
+    lines.append(elapsed_line(time.process_time() - start))
     session.products["analysis"] = analysis  # plot and show fit use it while it is the newest fit
     session.products["like_run"] = LikeRun(session.path(cmap), dict(ts), bool(cmd.tsmin))
-    tables = (source_table(summary),) if cmd.chatter >= 2 else ()
-    report = StepReport("like", tuple(lines), tables, tuple(outputs))
+    # gtlike's own listing above is complete at the default chatter; xlat's table (Npred, energy flux) is verbose
+    tables = (source_table(summary),) if cmd.chatter >= 3 else ()
+    report = StepReport("like", tuple(lines), tables, tuple(outputs), summary=one_line(summary, outputs))
     if cmd.plot:
         return ResultGroup((report, analysis.counts_spectrum(title="Counts spectrum (like)")))
     return report
+
+
+def one_line(summary: LikeSummary, outputs: list[str]) -> str:
+    """The chatter-1 report: -log(Likelihood) as gtlike prints it, the fit status, the files written."""
+    fit = summary.fit
+    status = f"fit {fit.status}, {len(fit.names)} free parameters" if fit is not None else "not fitted"
+    written = f" -> {', '.join(outputs)}" if outputs else ""
+    return f"like: -log(Likelihood): {summary.neg_log_like:.10g}; {status}{written}"
+
+
+def elapsed_line(seconds: float) -> str:
+    """likelihood.cxx ``run``'s last line: clock() / 1e6 s (microsecond steps), printed on the stream that
+    printFitResults left at precision 10 (so 1.45 s is ``1.45``, not ``1.450000`` or ``1.45`` rounded to 2)."""
+    return f"Elapsed CPU time: {round(seconds, 6):.10g}"
 
 
 def _minos(text: str, free: list[str]) -> tuple[str, ...]:

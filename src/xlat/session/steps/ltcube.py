@@ -201,8 +201,10 @@ def run_ltcube(session: Session, cmd: LtcubeParameters) -> StepReport:
         ("accuracy", cmd.accuracy),
         ("time", f"{time.perf_counter() - t0:.1f} s wall, {time.process_time() - c0:.1f} s CPU"),
     )
+    summary = (f"ltcube: nside {cube.nside}, {cube.nbins} cos(theta) bins, {len(cube.gti)} GTIs "
+               f"({cube.gti.ontime:.1f} s) -> {out}")
     return StepReport(step="ltcube", lines=(f"wrote {out}",), tables=(Table("livetime cube", ("", ""), rows),),
-                      outputs=(str(out),))
+                      outputs=(str(out),), summary=summary)
 
 
 def _session_file(session: Session, name: str) -> str:
