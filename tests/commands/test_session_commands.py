@@ -96,7 +96,7 @@ def test_history_lists_recorded_commands(executor: Executor, tmp_path: Path) -> 
 def test_at_file_runs_a_script(executor: Executor, tmp_path: Path) -> None:
     (tmp_path / "s.xlat").write_text("chatter 1\n")
     out = executor.run_line("@s.xlat")
-    assert out is not None and out.ok and out.result == "ran 1 commands from s.xlat"
+    assert out is not None and out.ok and out.result == "ran 1 command from s.xlat"
     assert executor.session.display.chatter == 1
 
 

@@ -49,7 +49,12 @@ class Help(Command):
 @command("run", topic="session", aliases=("@",))
 @dataclass(frozen=True)
 class Run(Command):
-    """Replay a session script (.xlat), line by line, stopping at the first error."""
+    """Replay a session script (.xlat), line by line, stopping at the first error.
+
+    One command per line; ``#`` starts a comment, a trailing backslash continues the line, and
+    a line copied from the shell (``xlat select ...``) runs as is. With keep_going=yes the other
+    lines still run; ``xlat run FILE keep_going=yes`` then exits with status 1 if one failed.
+    """
 
     file: str = arg(kind="file", positional=True, help="Script to run", complete="files")
     keep_going: bool = arg(False, kind="bool", help="Continue after a failing line")
@@ -67,7 +72,8 @@ class Run(Command):
         outcomes = run_script(executor, path, keep_going=self.keep_going)
         failed = sum(not o.ok for o in outcomes)
         tail = f", {failed} failed" if failed else ""
-        return f"ran {len(outcomes)} commands from {self.file}{tail}"
+        noun = "command" if len(outcomes) == 1 else "commands"
+        return f"ran {len(outcomes)} {noun} from {self.file}{tail}"
 
 
 @command("save", topic="session")
