@@ -183,3 +183,16 @@ def test_aeff_phi_modulation_averages_to_one_over_azimuth(index, irf):
         base = t.aeff.value(e[..., 0], mu[..., 0])
         np.testing.assert_allclose(with_phi.mean(axis=2), base, rtol=1e-7)
         assert (with_phi / base[..., None]).max() > 1.2  # a 20-35 % modulation in these tables
+
+
+def test_approximate_response_asked_of_a_real_caldb_says_how_to_go_on(index):
+    """A demo made without a CALDB, continued with $CALDB set: the products' IRF_VERSION is xlat's
+    approximate response, which a real caldb.indx does not hold; the error said only that."""
+    with pytest.raises(ResponseError, match=r"IRF_VERSION XLAT_APPROX_P8R3_SOURCE_V3 is not in .*unset CALDB and "
+                                            r"FERMI_DIR to go on with it"):
+        implied_irf_name(index, "XLAT_APPROX_P8R3_SOURCE_V3", 128, "P8R3", "3C279_binned_ltcube.fits")
+    with pytest.raises(ResponseError, match=r"irfs=XLAT_APPROX_P8R3_SOURCE_V3 is not in .*built-in approximate"):
+        select_irfs(index, "XLAT_APPROX_P8R3_SOURCE_V3", 3)
+    with pytest.raises(ResponseError) as exc:  # a real name gets no such hint
+        implied_irf_name(index, "P9_NOPE_V1", 128, "P8R3", "x.fits")
+    assert "approximate" not in str(exc.value)

@@ -307,7 +307,8 @@ def select_irfs(index: CaldbIndex, irf_name: str, evtype: int | None) -> IrfSele
     names = index.names()
     if name not in names:
         installed = index.installed_names()
-        raise ResponseError(f"irfs={name} is not in {index.index_path}; installed IRFs: {', '.join(installed)}")
+        raise ResponseError(f"irfs={name} is not in {index.index_path}; installed IRFs: {', '.join(installed)}"
+                            f"{_approx_hint(name)}")
     if not _installed(index, name):
         installed = index.installed_names()
         rows = np.flatnonzero(index.version == name)
@@ -350,6 +351,14 @@ def _valid_masks_text(types: dict[str, tuple[int, str]]) -> str:
     return "; ".join(out)
 
 
+def _approx_hint(name: str) -> str:
+    """For xlat's approximate response asked of a real CALDB: how to go on (empty otherwise)."""
+    if not name.startswith(APPROX_PREFIX):
+        return ""
+    return ("; the input was made with xlat's built-in approximate response (no CALDB): unset CALDB and "
+            "FERMI_DIR to go on with it, or remake the products with the real IRFs")
+
+
 def implied_irf_name(index: CaldbIndex, irf_version: str | None, class_mask: int | None,
                      pass_ver: str | None, where: str) -> str:
     """The IRF name ``irfs=CALDB`` stands for (dataSubselector Cuts::CALDB_implied_irfs).
@@ -360,7 +369,7 @@ def implied_irf_name(index: CaldbIndex, irf_version: str | None, class_mask: int
     if irf_version:
         name = irf_version.split(" (", 1)[0].strip()
         if name not in index.names():
-            raise ResponseError(f"{where}: IRF_VERSION {name} is not in {index.index_path}")
+            raise ResponseError(f"{where}: IRF_VERSION {name} is not in {index.index_path}{_approx_hint(name)}")
         return name
     if class_mask is None:
         raise ResponseError(f"{where}: no EVENT_CLASS bit-mask DSS keyword, so irfs=CALDB cannot tell the IRFs; "
