@@ -27,6 +27,16 @@ def ok(workdir: Path, *tokens: str) -> Outcome:
     return outcome
 
 
+def fails_cleanly(workdir: Path, *tokens: str) -> str:
+    """Run a command that must fail with a one-line error and leave no file behind; the error."""
+    before = set(workdir.iterdir())
+    outcome = run(workdir, *tokens)
+    assert not outcome.ok and not outcome.internal, outcome
+    assert outcome.error and "\n" not in outcome.error
+    assert set(workdir.iterdir()) == before, "a failed step left files behind"
+    return outcome.error
+
+
 def event_ids(path: Path) -> set[tuple[int, int]]:
     """The (RUN_ID, EVENT_ID) set of an FT1 file."""
     with fits.open(path) as hdul:

@@ -10,16 +10,8 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from conftest import require_shared
-from events_helpers import demo_data, ok, run  # noqa: F401  (demo_data is a fixture)
-
-
-def _fails(workdir: Path, *tokens: str) -> str:
-    before = set(workdir.iterdir())
-    outcome = run(workdir, *tokens)
-    assert not outcome.ok and not outcome.internal, outcome
-    assert outcome.error and "\n" not in outcome.error
-    assert set(workdir.iterdir()) == before, "a failed step left files behind"
-    return outcome.error
+from events_helpers import demo_data, ok  # noqa: F401  (demo_data is a fixture)
+from events_helpers import fails_cleanly as _fails
 
 
 @pytest.fixture

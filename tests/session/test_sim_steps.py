@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from astropy.io import fits
-from events_helpers import ok, run
+from events_helpers import fails_cleanly as _fails
+from events_helpers import ok
 
 from xlat.core import sky
 from xlat.products.caldb import builtin_caldb_root, open_caldb
@@ -46,15 +47,6 @@ def no_caldb(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test here uses the built-in approximate response (independent of ../shared)."""
     monkeypatch.delenv("CALDB", raising=False)
     monkeypatch.delenv("FERMI_DIR", raising=False)
-
-
-def _fails(workdir: Path, *tokens: str) -> str:
-    before = set(workdir.iterdir())
-    outcome = run(workdir, *tokens)
-    assert not outcome.ok and not outcome.internal, outcome
-    assert outcome.error and "\n" not in outcome.error
-    assert set(workdir.iterdir()) == before, "a failed step left files behind"
-    return outcome.error
 
 
 @pytest.fixture(scope="module")
