@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import signal
 import threading
@@ -12,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from prompt_toolkit.document import Document
 from prompt_toolkit.completion import CompleteEvent
-from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.document import Document
 from prompt_toolkit.output import DummyOutput
+from repl_helpers import drive
 from rich.console import Console
 
 from xlat.commands import load_builtin
@@ -104,33 +103,6 @@ def test_commands() -> Iterator[None]:
     yield
     for name in ("_freeze", "_drop", "_slow", "_plot", "_fail"):
         REGISTRY.commands.pop(name)
-
-
-def make_console() -> tuple[Console, io.StringIO]:
-    out = io.StringIO()
-    return Console(file=out, width=100, height=30, color_system=None, force_terminal=False), out
-
-
-def drive(repl_factory, steps: list[str | float]) -> tuple[int, str, Repl]:  # type: ignore[no-untyped-def]
-    """Run the REPL in this thread while another thread types ``steps`` (floats are pauses, s)."""
-    console, out = make_console()
-    with create_pipe_input() as pipe:
-        repl = repl_factory(console, pipe)
-
-        def typist() -> None:
-            for step in steps:
-                if isinstance(step, float):
-                    time.sleep(step)
-                else:
-                    pipe.send_text(step)
-            time.sleep(0.2)
-            pipe.send_text("\x04")  # Ctrl-D ends the session if the steps did not
-
-        feeder = threading.Thread(target=typist, daemon=True)
-        feeder.start()
-        code = repl.loop()
-        feeder.join(5)
-    return code, out.getvalue(), repl
 
 
 @pytest.fixture

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import threading
-import time
 from pathlib import Path
 
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output import DummyOutput
-from rich.console import Console
-
 from conftest import require_shared
+from prompt_toolkit.output import DummyOutput
+from repl_helpers import drive as drive_repl
+
 from xlat.commands import load_builtin
 from xlat.repl.app import Repl
 from xlat.repl.prompt import status_text
@@ -21,26 +17,13 @@ load_builtin()
 
 
 def drive(session: Session, steps: list[str | float]) -> tuple[str, Repl]:
-    out = io.StringIO()
-    console = Console(file=out, width=100, height=30, color_system=None, force_terminal=False)
-    with create_pipe_input() as pipe:
-        repl = Repl(session, console, input=pipe, output=DummyOutput(),
+    """The REPL on ``session`` with ``steps`` typed (repl_helpers.drive); its output and the REPL."""
+    def factory(console, pipe) -> Repl:  # type: ignore[no-untyped-def]
+        return Repl(session, console, input=pipe, output=DummyOutput(),
                     history_path=session.workdir / "state" / "input_history")
 
-        def typist() -> None:
-            for step in steps:
-                if isinstance(step, float):
-                    time.sleep(step)
-                else:
-                    pipe.send_text(step)
-            time.sleep(0.2)
-            pipe.send_text("\x04")
-
-        feeder = threading.Thread(target=typist, daemon=True)
-        feeder.start()
-        repl.loop()
-        feeder.join(5)
-    return out.getvalue(), repl
+    _, text, repl = drive_repl(factory, steps)
+    return text, repl
 
 
 def test_fit_session_in_the_repl(tmp_path: Path) -> None:
